@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the system tools the test suite needs, if they are missing:
+#   bubblewrap  sandbox for autograding student code (mlhc assign grade)
+#   postgresql  a real server for the gradebook-on-PostgreSQL test
+# Needs root (apt-get). Without root, it says what is missing and how to install it, and carries on:
+# the tests that need a missing tool then fail or skip with that same message.
+set -euo pipefail
+
+missing=()
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "NOTE: missing system packages: ${missing[*]}." >&2
+    echo "      Install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 0
+fi
+
+echo "Installing system packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
