@@ -1,4 +1,4 @@
-"""The ``mlhc`` command line: ``mlhc <noun> <verb>``.
+"""The ``mlhc`` command line: ``mlhc <noun> <verb>`` (``mlhc data verify``, ``mlhc assign grade``).
 
 Exit codes: 0 success, 1 a check failed, 2 a usage error (click's own convention).
 
@@ -13,7 +13,7 @@ from importlib import metadata
 
 import click
 
-from ._version import __version__
+from .._version import __version__
 
 _REPORTED_DEPENDENCIES = (
     "numpy",
@@ -53,14 +53,17 @@ def main() -> None:
     """Machine Learning for Healthcare course: data, grading and tools for learners and instructors."""
 
 
-@main.group()
-def data() -> None:
-    """Build and verify the course's canonical synthetic datasets."""
+def _register_groups() -> None:
+    # Each command group lives in its own module (cli/data.py, cli/assign.py); they stay thin and
+    # import the library inside their commands.
+    from .assign import assign
+    from .data import data
+
+    main.add_command(data)
+    main.add_command(assign)
 
 
-@main.group()
-def assign() -> None:
-    """Instructor pipeline: release, collect, grade, feedback, export and report (wraps nbgrader)."""
+_register_groups()
 
 
 if __name__ == "__main__":  # pragma: no cover
