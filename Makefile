@@ -3,7 +3,7 @@
 #   make test   set up .venv (and the system tools the tests need) and run the whole test suite
 PYTHON ?= python3
 VENV ?= .venv
-BIN := $(VENV)/bin
+BIN := $(abspath $(VENV))/bin
 STAMP := $(VENV)/.mlhc-installed
 PIP_QUIET ?= -q
 SHELL := /bin/bash
@@ -23,14 +23,14 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	PATH="$(BIN):$$PATH" $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The course site is at: file://$(CURDIR)/_build/html/index.html"
 
 system-deps:
 	@bash scripts/install_system_deps.sh
 
 test: $(STAMP) system-deps
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest
+	PATH="$(BIN):$$PATH" $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlhc_course tests benchmarks

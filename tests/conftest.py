@@ -6,13 +6,17 @@ import os
 import sys
 from pathlib import Path
 
+import matplotlib
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-VENV_BIN = Path(sys.executable).parent
+# absolute but not resolved: resolving the venv's python symlink would leave the venv
+PYTHON = os.path.abspath(sys.executable)
+VENV_BIN = Path(PYTHON).parent
 
-# Figures render headless everywhere in the tests.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Figures render headless in the test process. (Not via MPLBACKEND: kernels started by the tests
+# inherit the environment, and a kernel with MPLBACKEND=Agg shows no inline figures.)
+matplotlib.use("Agg")
 # nbgrader's Gradebook runs the `alembic` executable by name, and nbgrader/jupyter-book start kernels
 # and helper commands by name: the environment's bin/ must be on PATH even when called from Python.
 if str(VENV_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
