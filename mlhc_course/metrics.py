@@ -1,0 +1,1300 @@
+"""Clinical evaluation metrics: the numbers a journal reviewer asks for, with their uncertainty.
+
+The module wraps well-kept libraries where they already do the job (:mod:`sklearn.metrics` for the
+confusion matrix and AUROC, :func:`sklearn.calibration.calibration_curve` for binning,
+:func:`lifelines.utils.concordance_index` for Harrell's C) and writes by hand only what they lack:
+Wilson intervals, likelihood-ratio intervals, the DeLong AUROC interval, the calibration hierarchy
+of Van Calster et al. (2019) and net benefit (Vickers & Elkin 2006).
+
+Conventions shared by every function
+------------------------------------
+- ``y_true`` holds the reference-standard outcome. It may be 0/1, ``False``/``True``, or any two
+  labels (for example strings) together with ``pos_label`` naming the positive class.
+- ``y_score`` is any continuous score where higher means "more likely positive" (a probability, a
+  NEWS2 total, a biomarker level). ``y_prob`` must be a probability in [0, 1].
+- A patient is *flagged* (test positive) when ``score >= threshold``, as in
+  :func:`sklearn.metrics.roc_curve`.
+- Bad input raises a :class:`ValueError` that names the parameter and the fix. NaN or infinite
+  scores are never dropped silently.
+- A ratio whose denominator is zero (for example sensitivity when there are no positives) is
+  reported as NaN *and* an :class:`UndefinedMetricWarning` names it. This is the documented value,
+  the same as ``zero_division=np.nan`` in scikit-learn.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.utils import Bunch, check_random_state
+
+__all__ = [
+    "UndefinedMetricWarning",
+    "wilson_interval",
+    "confusion_metrics",
+    "threshold_table",
+    "ppv_at_prevalence",
+    "npv_at_prevalence",
+    "roc_auc_ci",
+    "bootstrap_ci",
+    "calibration_summary",
+    "net_benefit",
+    "decision_curve",
+    "concordance_index",
+]
+
+ArrayLike = Any
+
+
+class UndefinedMetricWarning(UserWarning):
+    """A metric is undefined for this input (a zero denominator); its value is reported as NaN."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Input validation (private; plots, audit and reporting reuse these helpers)
+# --------------------------------------------------------------------------------------------------
+
+
+def _as_1d(values: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.ndim == 2 and 1 in arr.shape:
+        arr = arr.ravel()
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got an array of shape {arr.shape}.")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty; at least one patient is needed.")
+    return arr
+
+
+def _check_same_length(**arrays: np.ndarray) -> None:
+    lengths = {name: len(arr) for name, arr in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"Inputs must have one entry per patient, but the lengths differ: {detail}.")
+
+
+def _check_binary_labels(y: ArrayLike, *, pos_label: Any = None, name: str = "y_true") -> np.ndarray:
+    """Return ``y`` as an int array of 0/1, or raise a ValueError naming the fix."""
+    arr = _as_1d(y, name)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinite values; every patient needs an outcome.")
+    if arr.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in arr):
+        raise ValueError(f"{name} contains missing values; every patient needs an outcome.")
+    labels = pd.unique(arr)
+    if len(labels) > 2:
+        shown = ", ".join(repr(v) for v in sorted(labels.tolist(), key=str)[:6])
+        raise ValueError(f"{name} must hold two classes (a binary outcome); found {len(labels)}: {shown}.")
+    if pos_label is not None:
+        if pos_label not in set(labels.tolist()) and not (len(labels) == 1):
+            raise ValueError(
+                f"pos_label={pos_label!r} is not one of the labels in {name}: "
+                f"{sorted(labels.tolist(), key=str)}."
+            )
+        return (arr == pos_label).astype(int)
+    label_set = set(labels.tolist())
+    if label_set <= {0, 1} or label_set <= {False, True}:
+        return arr.astype(int)
+    if label_set <= {-1, 1}:
+        return (arr == 1).astype(int)
+    shown = sorted(label_set, key=str)
+    raise ValueError(
+        f"{name} has labels {shown}, so the positive class is ambiguous. Pass pos_label= naming the positive "
+        f"class (for example pos_label={shown[-1]!r}), or encode the outcome as 0/1."
+    )
+
+
+def _check_scores(y_score: ArrayLike, name: str = "y_score", *, probability: bool = False) -> np.ndarray:
+    """Return finite float scores, or raise a ValueError (NaN is never dropped silently)."""
+    arr = _as_1d(y_score, name)
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be numeric; got values of type {arr.dtype}.") from None
+    arr = arr.astype(float)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        first = np.flatnonzero(bad)[:5].tolist()
+        raise ValueError(
+            f"{name} contains {int(bad.sum())} NaN or infinite value(s) (first at positions {first}). "
+            "Impute or remove those patients explicitly before evaluating; they are never dropped silently."
+        )
+    if probability and (arr.min() < 0 or arr.max() > 1):
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1]; got values from {arr.min():.4g} to {arr.max():.4g}. "
+            "If these are scores rather than probabilities, calibrate them first "
+            "(or use a score-based metric)."
+        )
+    return arr
+
+
+def _check_ci(ci: float) -> float:
+    if not isinstance(ci, Real) or not 0 < ci < 1:
+        raise ValueError(f"ci must be a confidence level strictly between 0 and 1 (e.g. 0.95); got {ci!r}.")
+    return float(ci)
+
+
+def _z(ci: float) -> float:
+    return float(stats.norm.ppf(0.5 + ci / 2))
+
+
+def _ratio(num: float, den: float, metric: str) -> float:
+    if den == 0:
+        warnings.warn(
+            f"{metric} is undefined here (its denominator is zero) and is reported as NaN.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+        return float("nan")
+    return float(num / den)
+
+
+# --------------------------------------------------------------------------------------------------
+# Proportions, 2x2 tables and Bayes' rule
+# --------------------------------------------------------------------------------------------------
+
+
+def wilson_interval(count: ArrayLike, nobs: ArrayLike, *, ci: float = 0.95) -> tuple[Any, Any]:
+    """Wilson score confidence interval for a binomial proportion.
+
+    Parameters
+    ----------
+    count : int or array-like of int
+        Number of successes (for sensitivity: the true positives).
+    nobs : int or array-like of int
+        Number of trials (for sensitivity: all patients with the condition).
+    ci : float, default=0.95
+        Confidence level.
+
+    Returns
+    -------
+    lower, upper : float or ndarray
+        The interval limits. Where ``nobs`` is 0 the proportion is undefined and both limits are NaN.
+
+    See Also
+    --------
+    confusion_metrics : Uses this interval for every proportion in the 2x2 table.
+
+    Notes
+    -----
+    With :math:`\\hat p = x/n` and :math:`z` the normal quantile,
+
+    .. math:: \\frac{\\hat p + z^2/(2n) \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/(4n^2)}}{1 + z^2/n}.
+
+    Unlike the Wald interval it stays inside [0, 1] and keeps close to nominal coverage for small
+    counts and proportions near 0 or 1 (Newcombe 1998, method 3). It is the same as
+    ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
+
+    References
+    ----------
+    .. [1] Wilson EB. Probable inference, the law of succession, and statistical inference.
+       J Am Stat Assoc 1927;22:209-212.
+    .. [2] Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of
+       seven methods. Stat Med 1998;17:857-872.
+
+    Examples
+    --------
+    >>> lower, upper = wilson_interval(81, 263)
+    >>> round(lower, 4), round(upper, 4)
+    (0.2553, 0.3662)
+    """
+    ci = _check_ci(ci)
+    x = np.asarray(count, dtype=float)
+    n = np.asarray(nobs, dtype=float)
+    if np.any(x < 0) or np.any(n < 0) or np.any(x > n):
+        raise ValueError("wilson_interval needs 0 <= count <= nobs.")
+    z = _z(ci)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        denom = 1 + z**2 / n
+        centre = (p + z**2 / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
+        lower = np.clip(centre - half, 0.0, 1.0)
+        upper = np.clip(centre + half, 0.0, 1.0)
+    lower = np.where(n == 0, np.nan, lower)
+    upper = np.where(n == 0, np.nan, upper)
+    if lower.ndim == 0:
+        return float(lower), float(upper)
+    return lower, upper
+
+
+def _lr_interval(
+    tp: int, fp: int, tn: int, fn: int, z: float
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Log-method intervals for LR+ and LR- (Simel, Samsa & Matchar 1991); NaN if a cell is zero."""
+    nan2 = (float("nan"), float("nan"))
+    pos, neg = tp + fn, tn + fp
+    if min(tp, fp, tn, fn) == 0:
+        return nan2, nan2
+    lr_pos = (tp / pos) / (fp / neg)
+    lr_neg = (fn / pos) / (tn / neg)
+    se_pos = np.sqrt(1 / tp - 1 / pos + 1 / fp - 1 / neg)
+    se_neg = np.sqrt(1 / fn - 1 / pos + 1 / tn - 1 / neg)
+    ci_pos = (float(lr_pos * np.exp(-z * se_pos)), float(lr_pos * np.exp(z * se_pos)))
+    ci_neg = (float(lr_neg * np.exp(-z * se_neg)), float(lr_neg * np.exp(z * se_neg)))
+    return ci_pos, ci_neg
+
+
+def _binary_predictions(y_pred_or_score: ArrayLike, threshold: float | None, pos_label: Any) -> np.ndarray:
+    if threshold is None:
+        arr = _as_1d(y_pred_or_score, "y_pred_or_score")
+        if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+            raise ValueError(
+                "y_pred_or_score contains NaN or infinite values; they are never dropped silently."
+            )
+        values = set(pd.unique(arr).tolist())
+        if pos_label is not None and arr.dtype.kind not in "biuf":
+            return (arr == pos_label).astype(int)
+        if values <= {0, 1} or values <= {False, True}:
+            return arr.astype(int)
+        raise ValueError(
+            "y_pred_or_score holds values other than 0/1, so it looks like a score, not a prediction. "
+            "Pass threshold= to flag patients with score >= threshold."
+        )
+    if not isinstance(threshold, Real) or not np.isfinite(threshold):
+        raise ValueError(f"threshold must be a finite number; got {threshold!r}.")
+    score = _check_scores(y_pred_or_score, "y_pred_or_score")
+    return (score >= threshold).astype(int)
+
+
+def _confusion_counts(y: np.ndarray, pred: np.ndarray) -> tuple[int, int, int, int]:
+    tp = int(np.sum((pred == 1) & (y == 1)))
+    fp = int(np.sum((pred == 1) & (y == 0)))
+    tn = int(np.sum((pred == 0) & (y == 0)))
+    fn = int(np.sum((pred == 0) & (y == 1)))
+    return tp, fp, tn, fn
+
+
+def _metrics_from_counts(tp: int, fp: int, tn: int, fn: int, ci: float) -> list[dict[str, Any]]:
+    """The rows of :func:`confusion_metrics` from the four counts."""
+    z = _z(ci)
+    n = tp + fp + tn + fn
+    nan = float("nan")
+    rows: list[dict[str, Any]] = [
+        {
+            "metric": name,
+            "value": float(v),
+            "ci_lower": nan,
+            "ci_upper": nan,
+            "numerator": v,
+            "denominator": n,
+            "ci_method": "none (count)",
+        }
+        for name, v in (("TP", tp), ("FP", fp), ("TN", tn), ("FN", fn))
+    ]
+    proportions = (
+        ("sensitivity", tp, tp + fn),
+        ("specificity", tn, tn + fp),
+        ("PPV", tp, tp + fp),
+        ("NPV", tn, tn + fn),
+    )
+    values = {}
+    for name, num, den in proportions:
+        values[name] = _ratio(num, den, name)
+        lo, hi = wilson_interval(num, den, ci=ci)
+        rows.append(
+            {
+                "metric": name,
+                "value": values[name],
+                "ci_lower": lo,
+                "ci_upper": hi,
+                "numerator": num,
+                "denominator": den,
+                "ci_method": "Wilson score",
+            }
+        )
+    sens, spec = values["sensitivity"], values["specificity"]
+    (lrp_lo, lrp_hi), (lrn_lo, lrn_hi) = _lr_interval(tp, fp, tn, fn, z)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        lr_pos = nan if np.isnan(sens) or np.isnan(spec) else _ratio(sens, 1 - spec, "")
+        lr_neg = nan if np.isnan(sens) or np.isnan(spec) else _ratio(1 - sens, spec, "")
+    if np.isnan(lr_pos):
+        warnings.warn(
+            "LR+ is undefined here (specificity is 1 or undefined) and is reported as NaN.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+    if np.isnan(lr_neg):
+        warnings.warn(
+            "LR- is undefined here (specificity is 0 or undefined) and is reported as NaN.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+    rows.append(
+        {
+            "metric": "LR+",
+            "value": lr_pos,
+            "ci_lower": lrp_lo,
+            "ci_upper": lrp_hi,
+            "numerator": nan,
+            "denominator": nan,
+            "ci_method": "log method (Simel 1991)",
+        }
+    )
+    rows.append(
+        {
+            "metric": "LR-",
+            "value": lr_neg,
+            "ci_lower": lrn_lo,
+            "ci_upper": lrn_hi,
+            "numerator": nan,
+            "denominator": nan,
+            "ci_method": "log method (Simel 1991)",
+        }
+    )
+    acc_lo, acc_hi = wilson_interval(tp + tn, n, ci=ci)
+    rows.append(
+        {
+            "metric": "accuracy",
+            "value": (tp + tn) / n,
+            "ci_lower": acc_lo,
+            "ci_upper": acc_hi,
+            "numerator": tp + tn,
+            "denominator": n,
+            "ci_method": "Wilson score",
+        }
+    )
+    f1 = _ratio(2 * tp, 2 * tp + fp + fn, "F1")
+    rows.append(
+        {
+            "metric": "F1",
+            "value": f1,
+            "ci_lower": nan,
+            "ci_upper": nan,
+            "numerator": 2 * tp,
+            "denominator": 2 * tp + fp + fn,
+            "ci_method": "none (use bootstrap_ci)",
+        }
+    )
+    prev_lo, prev_hi = wilson_interval(tp + fn, n, ci=ci)
+    rows.append(
+        {
+            "metric": "prevalence",
+            "value": (tp + fn) / n,
+            "ci_lower": prev_lo,
+            "ci_upper": prev_hi,
+            "numerator": tp + fn,
+            "denominator": n,
+            "ci_method": "Wilson score",
+        }
+    )
+    return rows
+
+
+def confusion_metrics(
+    y_true: ArrayLike,
+    y_pred_or_score: ArrayLike,
+    *,
+    threshold: float | None = None,
+    ci: float = 0.95,
+    pos_label: Any = None,
+) -> pd.DataFrame:
+    """The 2x2 table of a test against the reference standard, with confidence intervals.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Reference-standard outcome: 0/1, booleans, or two labels with ``pos_label``.
+    y_pred_or_score : array-like of shape (n_patients,)
+        Either binary test results (0/1; or labels, with ``pos_label``) when ``threshold`` is None,
+        or a continuous score that is dichotomised as ``score >= threshold``.
+    threshold : float, default=None
+        Cut-off applied to a score. Leave as None when ``y_pred_or_score`` is already 0/1.
+    ci : float, default=0.95
+        Confidence level of the intervals.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1 (for example ``"disease"``).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per metric, indexed by ``metric`` in this order: ``TP, FP, TN, FN, sensitivity,
+        specificity, PPV, NPV, LR+, LR-, accuracy, F1, prevalence``. Columns:
+
+        - ``value``: the estimate (counts are stored as floats);
+        - ``ci_lower``, ``ci_upper``: the interval (NaN for counts and F1, which have none);
+        - ``numerator``, ``denominator``: the counts behind a proportion;
+        - ``ci_method``: how the interval was computed.
+
+        ``table.attrs`` records ``threshold``, ``ci`` and ``n``. For example
+        ``table.loc["sensitivity", "value"]``.
+
+    See Also
+    --------
+    threshold_table : The same metrics at several thresholds.
+    wilson_interval : The interval used for the proportions.
+
+    Notes
+    -----
+    Definitions (Altman & Bland 1994; Deeks & Altman 2004):
+
+    - sensitivity = TP/(TP+FN), specificity = TN/(TN+FP);
+    - PPV = TP/(TP+FP), NPV = TN/(TN+FN);
+    - LR+ = sensitivity/(1-specificity), LR- = (1-sensitivity)/specificity;
+    - accuracy = (TP+TN)/n, F1 = 2TP/(2TP+FP+FN), prevalence = (TP+FN)/n.
+
+    Proportions get Wilson score intervals (Wilson 1927; Newcombe 1998). Likelihood ratios get the
+    log-method interval of Simel et al. (1991), which is NaN when any cell of the table is zero.
+    PPV, NPV, accuracy and F1 depend on the prevalence in *this* sample: see
+    :func:`ppv_at_prevalence`.
+
+    A ratio with a zero denominator (for example sensitivity when ``y_true`` has no positives) is
+    NaN and an :class:`UndefinedMetricWarning` says which one.
+
+    References
+    ----------
+    .. [1] Altman DG, Bland JM. Diagnostic tests 1: sensitivity and specificity. BMJ 1994;308:1552.
+    .. [2] Deeks JJ, Altman DG. Diagnostic tests 4: likelihood ratios. BMJ 2004;329:168-169.
+    .. [3] Simel DL, Samsa GP, Matchar DB. Likelihood ratios with confidence: sample size
+       estimation for diagnostic test studies. J Clin Epidemiol 1991;44:763-770.
+    .. [4] Wilson EB. J Am Stat Assoc 1927;22:209-212.
+
+    Examples
+    --------
+    >>> table = confusion_metrics([1, 1, 1, 0, 0, 0, 0, 0], [0.9, 0.8, 0.3, 0.6, 0.2, 0.1, 0.1, 0.0],
+    ...                           threshold=0.5)
+    >>> table.loc[["TP", "FP", "sensitivity", "specificity"], "value"].round(3).tolist()
+    [2.0, 1.0, 0.667, 0.8]
+    """
+    ci = _check_ci(ci)
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    pred = _binary_predictions(y_pred_or_score, threshold, pos_label)
+    _check_same_length(y_true=y, y_pred_or_score=pred)
+    tp, fp, tn, fn = _confusion_counts(y, pred)
+    table = pd.DataFrame(_metrics_from_counts(tp, fp, tn, fn, ci)).set_index("metric")
+    table.attrs.update({"threshold": threshold, "ci": ci, "n": len(y)})
+    return table
+
+
+def threshold_table(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    thresholds: ArrayLike,
+    *,
+    ci: float = 0.95,
+    pos_label: Any = None,
+) -> pd.DataFrame:
+    """The metrics of :func:`confusion_metrics` at each of several thresholds, plus alarm burden.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Reference-standard outcome.
+    y_score : array-like of shape (n_patients,)
+        Continuous score (a probability, a NEWS2 total, a biomarker level); higher = more likely positive.
+    thresholds : float or array-like of float
+        Cut-offs; a patient is flagged when ``score >= threshold``.
+    ci : float, default=0.95
+        Confidence level of the Wilson intervals.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per threshold (in the order given), with columns ``threshold``, ``TP``, ``FP``,
+        ``TN``, ``FN``, then for each of ``sensitivity, specificity, PPV, NPV, LR+, LR-, accuracy,
+        F1, prevalence`` the value and ``<metric>_ci_lower``/``<metric>_ci_upper``, and finally
+
+        - ``flagged_per_1000``: patients flagged per 1,000 patients, 1000·(TP+FP)/n;
+        - ``NNE``: number needed to evaluate, 1/PPV, the number of flagged patients a clinician
+          assesses to find one true case (Romero-Brufau et al. 2015). Infinite when PPV is 0 and
+          NaN when nobody is flagged.
+
+    See Also
+    --------
+    confusion_metrics : The metrics at one threshold, in long format.
+
+    References
+    ----------
+    .. [1] Romero-Brufau S, Huddleston JM, Escobar GJ, Liebow M. Why the C-statistic is not
+       informative to evaluate early warning scores and what metrics to use. Crit Care
+       2015;19:285.
+
+    Examples
+    --------
+    >>> table = threshold_table([1, 1, 0, 0, 0], [0.9, 0.4, 0.5, 0.2, 0.1], [0.3, 0.6])
+    >>> table[["threshold", "sensitivity", "flagged_per_1000"]].round(3).values.tolist()
+    [[0.3, 1.0, 600.0], [0.6, 0.5, 200.0]]
+    """
+    ci = _check_ci(ci)
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    score = _check_scores(y_score)
+    _check_same_length(y_true=y, y_score=score)
+    cuts = np.atleast_1d(np.asarray(thresholds, dtype=float))
+    if cuts.ndim != 1 or cuts.size == 0 or not np.all(np.isfinite(cuts)):
+        raise ValueError("thresholds must be a non-empty 1-D sequence of finite numbers.")
+    records = []
+    for cut in cuts:
+        tp, fp, tn, fn = _confusion_counts(y, (score >= cut).astype(int))
+        record: dict[str, Any] = {"threshold": float(cut), "TP": tp, "FP": fp, "TN": tn, "FN": fn}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            rows = _metrics_from_counts(tp, fp, tn, fn, ci)
+        for row in rows[4:]:
+            record[row["metric"]] = row["value"]
+            record[f"{row['metric']}_ci_lower"] = row["ci_lower"]
+            record[f"{row['metric']}_ci_upper"] = row["ci_upper"]
+        record["flagged_per_1000"] = 1000.0 * (tp + fp) / len(y)
+        ppv = record["PPV"]
+        record["NNE"] = float("nan") if np.isnan(ppv) else (np.inf if ppv == 0 else 1.0 / ppv)
+        records.append(record)
+    undefined = [m for m in ("sensitivity", "specificity") if any(np.isnan(r[m]) for r in records)]
+    if undefined:
+        warnings.warn(
+            f"{' and '.join(undefined)} undefined (y_true has a single class) and reported as NaN.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def _check_unit_interval(value: ArrayLike, name: str) -> np.ndarray:
+    arr = np.asarray(value, dtype=float)
+    if np.any(~np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
+        raise ValueError(f"{name} must be a proportion in [0, 1]; got {value!r}.")
+    return arr
+
+
+def ppv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence: ArrayLike) -> Any:
+    """Positive predictive value of a test applied where the condition has a given prevalence.
+
+    Parameters
+    ----------
+    sensitivity, specificity, prevalence : float or array-like of float
+        Proportions in [0, 1]. Arrays broadcast against each other (numpy rules).
+
+    Returns
+    -------
+    ppv : float or ndarray
+        A float when all inputs are scalars. Where nobody tests positive (prevalence 0 and
+        specificity 1, or sensitivity 0 and prevalence 1) the PPV is undefined: NaN, with an
+        :class:`UndefinedMetricWarning`.
+
+    See Also
+    --------
+    npv_at_prevalence : The same for the negative predictive value.
+
+    Notes
+    -----
+    Bayes' rule (Altman & Bland 1994, "Diagnostic tests 2: predictive values"):
+
+    .. math:: PPV = \\frac{sens \\cdot prev}{sens \\cdot prev + (1 - spec)(1 - prev)}
+
+    Sensitivity and specificity are (roughly) properties of the test; PPV also depends on who is
+    tested. The same test has a much lower PPV in primary care than in the emergency department.
+
+    References
+    ----------
+    .. [1] Altman DG, Bland JM. Diagnostic tests 2: predictive values. BMJ 1994;309:102.
+
+    Examples
+    --------
+    >>> round(ppv_at_prevalence(0.9, 0.9, 0.1), 4)
+    0.5
+    >>> ppv_at_prevalence(0.9, 0.9, [0.01, 0.1, 0.5]).round(3).tolist()
+    [0.083, 0.5, 0.9]
+    """
+    sens = _check_unit_interval(sensitivity, "sensitivity")
+    spec = _check_unit_interval(specificity, "specificity")
+    prev = _check_unit_interval(prevalence, "prevalence")
+    num = sens * prev
+    den = num + (1 - spec) * (1 - prev)
+    return _safe_divide(num, den, "PPV")
+
+
+def npv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence: ArrayLike) -> Any:
+    """Negative predictive value of a test at a given prevalence (Bayes' rule).
+
+    Parameters
+    ----------
+    sensitivity, specificity, prevalence : float or array-like of float
+        Proportions in [0, 1]; arrays broadcast.
+
+    Returns
+    -------
+    npv : float or ndarray
+        NPV = spec·(1-prev) / (spec·(1-prev) + (1-sens)·prev). NaN (with an
+        :class:`UndefinedMetricWarning`) where nobody tests negative.
+
+    See Also
+    --------
+    ppv_at_prevalence
+
+    References
+    ----------
+    .. [1] Altman DG, Bland JM. Diagnostic tests 2: predictive values. BMJ 1994;309:102.
+
+    Examples
+    --------
+    >>> round(npv_at_prevalence(0.9, 0.9, 0.1), 4)
+    0.9878
+    """
+    sens = _check_unit_interval(sensitivity, "sensitivity")
+    spec = _check_unit_interval(specificity, "specificity")
+    prev = _check_unit_interval(prevalence, "prevalence")
+    num = spec * (1 - prev)
+    den = num + (1 - sens) * prev
+    return _safe_divide(num, den, "NPV")
+
+
+def _safe_divide(num: np.ndarray, den: np.ndarray, metric: str) -> Any:
+    num, den = np.broadcast_arrays(num, den)
+    zero = den == 0
+    if np.any(zero):
+        warnings.warn(
+            f"{metric} is undefined where nobody would get that test result; reported as NaN.",
+            UndefinedMetricWarning,
+            stacklevel=3,
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(zero, np.nan, num / np.where(zero, 1.0, den))
+    return float(out) if out.ndim == 0 else out
+
+
+# --------------------------------------------------------------------------------------------------
+# Discrimination and resampling
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_two_classes(y: np.ndarray, what: str) -> None:
+    if y.min() == y.max():
+        only = "positive" if y[0] == 1 else "negative"
+        raise ValueError(
+            f"{what} needs patients with and without the outcome, but y_true has only {only} cases "
+            f"(n={len(y)}). It is undefined for a single class."
+        )
+
+
+def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_label: Any = None) -> Bunch:
+    """Area under the ROC curve with a DeLong confidence interval.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Reference-standard outcome; both classes must be present.
+    y_score : array-like of shape (n_patients,)
+        Continuous score, higher = more likely positive.
+    ci : float, default=0.95
+        Confidence level.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1.
+
+    Returns
+    -------
+    result : sklearn.utils.Bunch
+        ``estimate`` (equal to :func:`sklearn.metrics.roc_auc_score`), ``ci_lower``, ``ci_upper``
+        and ``se``. When all scores are equal the AUROC is 0.5 (every pair is a tie).
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` has a single class: the AUROC is undefined.
+
+    See Also
+    --------
+    bootstrap_ci : A percentile bootstrap for any metric.
+
+    Notes
+    -----
+    The variance is DeLong's structural-components estimate, computed from midranks as in Sun &
+    Xu (2014). The interval is estimate ± z·SE clipped to [0, 1], as in pROC (Robin et al. 2011).
+
+    References
+    ----------
+    .. [1] DeLong ER, DeLong DM, Clarke-Pearson DL. Comparing the areas under two or more correlated
+       receiver operating characteristic curves: a nonparametric approach. Biometrics
+       1988;44:837-845.
+    .. [2] Sun X, Xu W. Fast implementation of DeLong's algorithm for comparing the areas under
+       correlated receiver operating characteristic curves. IEEE Signal Process Lett 2014;21:1389-1393.
+    .. [3] Robin X, et al. pROC: an open-source package for R and S+ to analyze and compare ROC
+       curves. BMC Bioinformatics 2011;12:77.
+
+    Examples
+    --------
+    >>> result = roc_auc_ci([0, 0, 1, 1, 0, 1], [0.1, 0.4, 0.35, 0.8, 0.2, 0.7])
+    >>> round(result.estimate, 4)
+    0.8889
+    """
+    ci = _check_ci(ci)
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    score = _check_scores(y_score)
+    _check_same_length(y_true=y, y_score=score)
+    _check_two_classes(y, "The AUROC")
+    pos, neg = score[y == 1], score[y == 0]
+    m, n = len(pos), len(neg)
+    rank_all = stats.rankdata(np.concatenate([pos, neg]))
+    rank_pos = stats.rankdata(pos)
+    rank_neg = stats.rankdata(neg)
+    v10 = (rank_all[:m] - rank_pos) / n  # per positive: share of negatives it outranks (ties 1/2)
+    v01 = 1.0 - (rank_all[m:] - rank_neg) / m  # per negative: share of positives that outrank it
+    auc = float(v10.mean())
+    s10 = v10.var(ddof=1) if m > 1 else 0.0
+    s01 = v01.var(ddof=1) if n > 1 else 0.0
+    se = float(np.sqrt(s10 / m + s01 / n))
+    z = _z(ci)
+    return Bunch(estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se)
+
+
+def bootstrap_ci(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    n_resamples: int = 1000,
+    random_state: int | np.random.RandomState | None = None,
+    groups: ArrayLike | None = None,
+    ci: float = 0.95,
+) -> Bunch:
+    """Percentile bootstrap confidence interval for any metric ``metric(y_true, y_score)``.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true, y_score) -> float``, for example :func:`sklearn.metrics.roc_auc_score`.
+    y_true, y_score : array-like of shape (n_rows,)
+        Passed to ``metric`` as numpy arrays (unchanged, so string labels work if ``metric``
+        accepts them).
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    random_state : int, RandomState instance or None, default=None
+        Seed for reproducible intervals.
+    groups : array-like of shape (n_rows,), default=None
+        Patient (cluster) identifier. When given, whole patients are resampled with replacement and
+        all their rows come along (cluster bootstrap), so repeated admissions of one patient are
+        not treated as independent.
+    ci : float, default=0.95
+        Confidence level.
+
+    Returns
+    -------
+    result : sklearn.utils.Bunch
+        ``estimate`` (the metric on the full data), ``ci_lower``, ``ci_upper``, ``distribution``
+        (the resampled values that were defined), ``n_resamples`` and ``n_failed``.
+
+    Raises
+    ------
+    ValueError
+        If the metric fails on the full data, or on more than half of the resamples.
+
+    See Also
+    --------
+    roc_auc_ci : A closed-form (DeLong) interval for the AUROC.
+
+    Notes
+    -----
+    A resample on which ``metric`` raises :class:`ValueError` or returns NaN (for example one with a
+    single class, for the AUROC) is skipped and counted in ``n_failed``; a warning is issued if any
+    were skipped. The percentile method (Efron & Tibshirani 1993, ch. 13) takes the
+    ``(1-ci)/2`` and ``(1+ci)/2`` quantiles of the resampled values.
+
+    References
+    ----------
+    .. [1] Efron B, Tibshirani RJ. An Introduction to the Bootstrap. Chapman & Hall, 1993.
+
+    Examples
+    --------
+    >>> from sklearn.metrics import roc_auc_score
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 200)
+    >>> score = y + rng.normal(size=200)
+    >>> result = bootstrap_ci(roc_auc_score, y, score, n_resamples=200, random_state=0)
+    >>> bool(result.ci_lower < result.estimate < result.ci_upper)
+    True
+    """
+    ci = _check_ci(ci)
+    if not isinstance(n_resamples, Integral) or n_resamples < 1:
+        raise ValueError(f"n_resamples must be a positive integer; got {n_resamples!r}.")
+    if not callable(metric):
+        raise ValueError(f"metric must be a callable metric(y_true, y_score); got {metric!r}.")
+    y = _as_1d(y_true, "y_true")
+    score = _as_1d(y_score, "y_score")
+    _check_same_length(y_true=y, y_score=score)
+    rng = check_random_state(random_state)
+    estimate = float(metric(y, score))
+    if groups is None:
+        clusters = [np.array([i]) for i in range(len(y))]
+        row_sampling = True
+    else:
+        g = _as_1d(groups, "groups")
+        _check_same_length(y_true=y, groups=g)
+        codes, uniques = pd.factorize(g)
+        if (codes < 0).any():
+            raise ValueError("groups contains missing values; every row needs a patient identifier.")
+        order = np.argsort(codes, kind="stable")
+        clusters = np.split(order, np.cumsum(np.bincount(codes, minlength=len(uniques)))[:-1])
+        row_sampling = False
+    n_clusters = len(clusters)
+    values = []
+    failed = 0
+    for _ in range(n_resamples):
+        draw = rng.randint(0, n_clusters, n_clusters)
+        idx = draw if row_sampling else np.concatenate([clusters[k] for k in draw])
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = float(metric(y[idx], score[idx]))
+        except ValueError:
+            failed += 1
+            continue
+        if np.isnan(value):
+            failed += 1
+            continue
+        values.append(value)
+    if failed > n_resamples / 2:
+        raise ValueError(
+            f"The metric was undefined on {failed} of {n_resamples} resamples (e.g. a single class); "
+            "the sample is too small for a bootstrap interval."
+        )
+    if failed:
+        warnings.warn(
+            f"{failed} of {n_resamples} resamples were skipped because the metric was undefined on them.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+    dist = np.asarray(values)
+    alpha = (1 - ci) / 2
+    lower, upper = np.quantile(dist, [alpha, 1 - alpha])
+    return Bunch(
+        estimate=estimate,
+        ci_lower=float(lower),
+        ci_upper=float(upper),
+        distribution=dist,
+        n_resamples=int(n_resamples),
+        n_failed=int(failed),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Calibration (Van Calster et al. 2019)
+# --------------------------------------------------------------------------------------------------
+
+#: Predicted probabilities are clipped to [_EPS, 1 - _EPS] before taking logits, so that a
+#: prediction of exactly 0 or 1 gives a large finite logit instead of infinity.
+_EPS = 1e-10
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+def _fit_logistic(
+    X: np.ndarray, y: np.ndarray, offset: np.ndarray | None = None, *, max_iter: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unpenalised logistic regression by Newton-Raphson; returns (coefficients, standard errors)."""
+    n, k = X.shape
+    off = np.zeros(n) if offset is None else offset
+    beta = np.zeros(k)
+    for _ in range(max_iter):
+        eta = np.clip(X @ beta + off, -500, 500)
+        mu = 1 / (1 + np.exp(-eta))
+        w = mu * (1 - mu)
+        hess = X.T @ (X * w[:, None])
+        grad = X.T @ (y - mu)
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            raise ValueError("The logistic recalibration model is singular.") from None
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    else:  # pragma: no cover - separation in pathological data
+        warnings.warn(
+            "The logistic recalibration model did not converge.", UndefinedMetricWarning, stacklevel=3
+        )
+    eta = np.clip(X @ beta + off, -500, 500)
+    mu = 1 / (1 + np.exp(-eta))
+    cov = np.linalg.inv(X.T @ (X * (mu * (1 - mu))[:, None]))
+    return beta, np.sqrt(np.diag(cov))
+
+
+def calibration_summary(
+    y_true: ArrayLike,
+    y_prob: ArrayLike,
+    *,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    ci: float = 0.95,
+    pos_label: Any = None,
+) -> Bunch:
+    """Calibration of predicted risks, following the hierarchy of Van Calster et al. (2019).
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Observed outcome; both classes must be present.
+    y_prob : array-like of shape (n_patients,)
+        Predicted probability of the outcome, in [0, 1].
+    n_bins : int, default=10
+        Number of bins for the binned table and the ECE.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width bins on [0, 1], or bins with equal numbers of patients; as in
+        :func:`sklearn.calibration.calibration_curve`.
+    ci : float, default=0.95
+        Confidence level of the Wald intervals for the intercept and slope and of the Wilson
+        intervals for the observed rates.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1.
+
+    Returns
+    -------
+    result : sklearn.utils.Bunch
+        - ``observed_expected``: O/E ratio, observed events / sum of predicted risks (1 is ideal);
+        - ``citl``: calibration-in-the-large, the intercept *a* of ``logit P(y=1) = a + logit(p)``
+          (logit(p) as an offset; 0 is ideal, > 0 means risks are underestimated), with
+          ``citl_ci``;
+        - ``slope``: the calibration slope *b* of ``logit P(y=1) = a + b·logit(p)`` (1 is ideal,
+          < 1 means predictions are too extreme, typical of overfitting), with ``slope_ci``;
+          NaN (documented, with a warning) when all predictions are equal;
+        - ``brier``: mean squared error of the probabilities (equal to
+          :func:`sklearn.metrics.brier_score_loss`);
+        - ``scaled_brier``: 1 - brier / (prev·(1-prev)), the Brier score relative to a model
+          predicting the prevalence for everyone (Steyerberg et al. 2010);
+        - ``ece``: expected calibration error, sum over bins of (n_bin/n)·|observed - mean predicted|;
+        - ``table``: DataFrame with one row per non-empty bin: ``bin``, ``lower``, ``upper``,
+          ``n``, ``mean_predicted``, ``observed_rate`` and its Wilson ``ci_lower``/``ci_upper``;
+        - ``n``, ``prevalence``.
+
+    Raises
+    ------
+    ValueError
+        If ``y_true`` has a single class, or ``y_prob`` is outside [0, 1] or has NaN.
+
+    See Also
+    --------
+    sklearn.calibration.calibration_curve : The binned observed rates (the same bins).
+
+    Notes
+    -----
+    The bins follow :func:`sklearn.calibration.calibration_curve` exactly (empty bins are left
+    out), so ``table`` agrees with it. Probabilities of exactly 0 or 1 are clipped to
+    [1e-10, 1 - 1e-10] before the logit. Both logistic models are fitted without penalty by
+    Newton-Raphson; the intervals are Wald intervals from the observed information.
+
+    References
+    ----------
+    .. [1] Van Calster B, McLernon DJ, van Smeden M, Wynants L, Steyerberg EW. Calibration: the
+       Achilles heel of predictive analytics. BMC Med 2019;17:230.
+    .. [2] Cox DR. Two further applications of a model for binary regression. Biometrika
+       1958;45:562-565.
+    .. [3] Steyerberg EW, Vickers AJ, Cook NR, et al. Assessing the performance of prediction
+       models: a framework for traditional and novel measures. Epidemiology 2010;21:128-138.
+    .. [4] Naeini MP, Cooper G, Hauskrecht M. Obtaining well calibrated probabilities using
+       Bayesian binning. AAAI 2015:2901-2907.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(0.05, 0.6, 5000)
+    >>> y = rng.binomial(1, p)
+    >>> result = calibration_summary(y, p)
+    >>> bool(abs(result.slope - 1) < 0.15 and abs(result.citl) < 0.1)
+    True
+    """
+    ci = _check_ci(ci)
+    if not isinstance(n_bins, Integral) or n_bins < 1:
+        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}.")
+    if strategy not in ("uniform", "quantile"):
+        raise ValueError(f"strategy must be 'uniform' or 'quantile'; got {strategy!r}.")
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    p = _check_scores(y_prob, "y_prob", probability=True)
+    _check_same_length(y_true=y, y_prob=p)
+    _check_two_classes(y, "Calibration assessment")
+    n = len(y)
+    z = _z(ci)
+    lp = _logit(p)
+    (citl,), (citl_se,) = _fit_logistic(np.ones((n, 1)), y, offset=lp)
+    if np.ptp(lp) == 0:
+        warnings.warn(
+            "All predicted probabilities are equal, so the calibration slope is undefined (reported as NaN).",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+        slope, slope_se = float("nan"), float("nan")
+    else:
+        (_, slope), (_, slope_se) = _fit_logistic(np.column_stack([np.ones(n), lp]), y)
+    prevalence = float(y.mean())
+    brier = float(np.mean((p - y) ** 2))
+    # Bins exactly as sklearn.calibration.calibration_curve.
+    if strategy == "quantile":
+        edges = np.percentile(p, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    binids = np.searchsorted(edges[1:-1], p)
+    counts = np.bincount(binids, minlength=len(edges) - 1)
+    sum_p = np.bincount(binids, weights=p, minlength=len(edges) - 1)
+    sum_y = np.bincount(binids, weights=y, minlength=len(edges) - 1)
+    nonzero = counts > 0
+    lo, hi = wilson_interval(sum_y[nonzero], counts[nonzero], ci=ci)
+    table = pd.DataFrame(
+        {
+            "bin": np.flatnonzero(nonzero),
+            "lower": edges[:-1][nonzero],
+            "upper": edges[1:][nonzero],
+            "n": counts[nonzero],
+            "mean_predicted": sum_p[nonzero] / counts[nonzero],
+            "observed_rate": sum_y[nonzero] / counts[nonzero],
+            "ci_lower": lo,
+            "ci_upper": hi,
+        }
+    )
+    ece = float(np.sum(table["n"] / n * np.abs(table["observed_rate"] - table["mean_predicted"])))
+    expected = float(p.sum())
+    return Bunch(
+        n=n,
+        prevalence=prevalence,
+        observed_expected=float(y.sum() / expected) if expected > 0 else float("inf"),
+        citl=float(citl),
+        citl_ci=(float(citl - z * citl_se), float(citl + z * citl_se)),
+        slope=float(slope),
+        slope_ci=(float(slope - z * slope_se), float(slope + z * slope_se)),
+        brier=brier,
+        scaled_brier=1.0 - brier / (prevalence * (1 - prevalence)),
+        ece=ece,
+        table=table,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Clinical usefulness: net benefit and decision curves (Vickers & Elkin 2006)
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_thresholds_open_unit(thresholds: ArrayLike) -> np.ndarray:
+    pt = np.atleast_1d(np.asarray(thresholds, dtype=float))
+    if pt.ndim != 1 or pt.size == 0:
+        raise ValueError("thresholds must be a non-empty 1-D sequence of threshold probabilities.")
+    bad = ~np.isfinite(pt) | (pt <= 0) | (pt >= 1)
+    if bad.any():
+        raise ValueError(
+            "thresholds must be threshold probabilities strictly between 0 and 1 (the odds pt/(1-pt) weigh "
+            f"false positives); got {pt[bad][:5].tolist()}."
+        )
+    return pt
+
+
+def net_benefit(
+    y_true: ArrayLike, y_prob: ArrayLike, thresholds: ArrayLike, *, pos_label: Any = None
+) -> np.ndarray:
+    """Net benefit of treating patients whose predicted risk is at or above each threshold.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Observed outcome.
+    y_prob : array-like of shape (n_patients,)
+        Predicted probability, in [0, 1].
+    thresholds : float or array-like of float
+        Threshold probabilities pt, strictly between 0 and 1.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1.
+
+    Returns
+    -------
+    net_benefit : ndarray of shape (n_thresholds,)
+        NB(pt) = TP/n - FP/n · pt/(1-pt), in units of "true positives per patient".
+
+    See Also
+    --------
+    decision_curve : Net benefit of the model, treat-all and treat-none in one table.
+
+    Notes
+    -----
+    A patient is treated when ``y_prob >= pt``. The threshold expresses how a clinician weighs harms:
+    at pt = 0.2 a false positive costs a quarter (0.2/0.8) of what a true positive gains. Treating
+    everyone gives NB = prev - (1-prev)·pt/(1-pt); treating nobody gives 0 (Vickers & Elkin 2006).
+
+    References
+    ----------
+    .. [1] Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating prediction
+       models. Med Decis Making 2006;26:565-574.
+
+    Examples
+    --------
+    >>> net_benefit([1, 1, 0, 0], [0.8, 0.3, 0.6, 0.1], [0.5]).round(4).tolist()
+    [0.0]
+    """
+    pt = _check_thresholds_open_unit(thresholds)
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    p = _check_scores(y_prob, "y_prob", probability=True)
+    _check_same_length(y_true=y, y_prob=p)
+    n = len(y)
+    treated = p[None, :] >= pt[:, None]
+    tp = (treated & (y[None, :] == 1)).sum(axis=1)
+    fp = (treated & (y[None, :] == 0)).sum(axis=1)
+    return tp / n - fp / n * pt / (1 - pt)
+
+
+def decision_curve(
+    y_true: ArrayLike,
+    y_prob: ArrayLike | Mapping[str, ArrayLike],
+    thresholds: ArrayLike | None = None,
+    *,
+    name: str = "model",
+    pos_label: Any = None,
+) -> pd.DataFrame:
+    """Decision curve: net benefit of a model, of treating everyone and of treating no one.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Observed outcome.
+    y_prob : array-like of shape (n_patients,), or mapping of name to array-like
+        Predicted probabilities in [0, 1]; a dict compares several models on the same patients.
+    thresholds : array-like of float, default=None
+        Threshold probabilities strictly between 0 and 1. Default: 0.01, 0.02, ..., 0.99.
+    name : str, default="model"
+        Strategy name of the model when ``y_prob`` is a single array.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1.
+
+    Returns
+    -------
+    curve : pandas.DataFrame
+        Tidy table with one row per (strategy, threshold): columns ``threshold``, ``strategy``
+        (the model name(s), ``"treat all"``, ``"treat none"``), ``net_benefit`` and
+        ``interventions_avoided_per_100``, the net reduction in interventions per 100 patients
+        compared with treating all, 100·(NB_model - NB_all)/(pt/(1-pt)) (NaN for the reference
+        strategies themselves).
+
+    See Also
+    --------
+    net_benefit
+    mlhc_course.plots.plot_decision_curve
+
+    References
+    ----------
+    .. [1] Vickers AJ, Elkin EB. Decision curve analysis: a novel method for evaluating prediction
+       models. Med Decis Making 2006;26:565-574.
+    .. [2] Vickers AJ, Van Calster B, Steyerberg EW. Net benefit approaches to the evaluation of
+       prediction models, molecular markers, and diagnostic tests. BMJ 2016;352:i6.
+
+    Examples
+    --------
+    >>> curve = decision_curve([1, 0, 0, 0], [0.9, 0.4, 0.2, 0.1], [0.25, 0.5])
+    >>> curve.query("threshold == 0.25").set_index("strategy")["net_benefit"].round(4).to_dict()
+    {'model': 0.1667, 'treat all': 0.0, 'treat none': 0.0}
+    """
+    pt = _check_thresholds_open_unit(
+        np.round(np.arange(1, 100) / 100, 2) if thresholds is None else thresholds
+    )
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    models = dict(y_prob) if isinstance(y_prob, Mapping) else {name: y_prob}
+    if not models:
+        raise ValueError("y_prob is an empty mapping; give at least one model's probabilities.")
+    reserved = {"treat all", "treat none"} & set(models)
+    if reserved:
+        raise ValueError(f"Model names {sorted(reserved)} are reserved for the reference strategies.")
+    prev = float(y.mean())
+    odds = pt / (1 - pt)
+    treat_all = prev - (1 - prev) * odds
+    frames = []
+    for model_name, probs in models.items():
+        nb = net_benefit(y, probs, pt)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "threshold": pt,
+                    "strategy": model_name,
+                    "net_benefit": nb,
+                    "interventions_avoided_per_100": 100 * (nb - treat_all) / odds,
+                }
+            )
+        )
+    nan = np.full_like(pt, np.nan)
+    frames.append(
+        pd.DataFrame(
+            {
+                "threshold": pt,
+                "strategy": "treat all",
+                "net_benefit": treat_all,
+                "interventions_avoided_per_100": nan,
+            }
+        )
+    )
+    frames.append(
+        pd.DataFrame(
+            {
+                "threshold": pt,
+                "strategy": "treat none",
+                "net_benefit": np.zeros_like(pt),
+                "interventions_avoided_per_100": nan,
+            }
+        )
+    )
+    curve = pd.concat(frames, ignore_index=True)
+    curve.attrs["prevalence"] = prev
+    return curve
+
+
+# --------------------------------------------------------------------------------------------------
+# Survival: Harrell's C
+# --------------------------------------------------------------------------------------------------
+
+
+def concordance_index(time: ArrayLike, event: ArrayLike, risk: ArrayLike) -> float:
+    """Harrell's concordance index of a risk score for censored survival data.
+
+    Parameters
+    ----------
+    time : array-like of shape (n_patients,)
+        Follow-up time (to the event or to censoring), non-negative.
+    event : array-like of shape (n_patients,)
+        1 (or True) if the event was observed, 0 if the patient was censored.
+    risk : array-like of shape (n_patients,)
+        Predicted risk, **higher = worse prognosis** (for example a Cox linear predictor or a
+        10-year risk).
+
+    Returns
+    -------
+    c_index : float
+        The share of comparable pairs in which the patient with the higher risk has the event
+        first; ties in risk count 1/2. 0.5 is chance, 1 is perfect.
+
+    Raises
+    ------
+    ValueError
+        If no pair of patients is comparable (for example no observed events).
+
+    See Also
+    --------
+    lifelines.utils.concordance_index : The implementation used here.
+
+    Notes
+    -----
+    lifelines expects predicted *survival times* (higher = better prognosis), so this function
+    passes ``-risk``. Passing a risk straight to lifelines gives 1 - C, a classic silent bug.
+
+    References
+    ----------
+    .. [1] Harrell FE Jr, Califf RM, Pryor DB, Lee KL, Rosati RA. Evaluating the yield of medical
+       tests. JAMA 1982;247:2543-2546.
+
+    Examples
+    --------
+    >>> concordance_index([1, 2, 3], [1, 1, 1], [0.9, 0.5, 0.1])
+    1.0
+    """
+    from lifelines.utils import concordance_index as _lifelines_cindex
+
+    t = _check_scores(time, "time")
+    r = _check_scores(risk, "risk")
+    e = _check_binary_labels(event, name="event")
+    _check_same_length(time=t, event=e, risk=r)
+    if t.min() < 0:
+        raise ValueError(f"time must be non-negative; the smallest value is {t.min():.4g}.")
+    try:
+        return float(_lifelines_cindex(t, -r, e))
+    except ZeroDivisionError:
+        raise ValueError(
+            "No comparable pairs: the C-index needs at least one observed event before another patient's "
+            "follow-up ends."
+        ) from None
