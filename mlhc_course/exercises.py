@@ -1,0 +1,195 @@
+"""Learner self-checks: instant, friendly feedback on a lesson's exercises.
+
+A lesson asks a question, the learner computes an answer and passes it in::
+
+    from mlhc_course import exercises
+    exercises.check("l01_ex2_ppv_at_2_percent", my_answer)
+
+:func:`check` returns a :class:`CheckResult` that renders as a coloured box in Jupyter. A wrong
+answer gets a hint -- aimed at the commonest mistake where we know it -- and never raises, so a
+notebook always runs top to bottom. An unanswered question (``None``) is reported as such. The
+expected value is never shown: the point is to work it out.
+
+These checks are for practice. Graded problem sets are nbgrader assignments (see
+:mod:`mlhc_course.grading`).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any
+
+__all__ = ["CheckResult", "check", "list_questions"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one self-check.
+
+    Attributes
+    ----------
+    question_id : str
+        The question checked, for example ``"l01_ex2_ppv_at_2_percent"``.
+    passed : bool or None
+        True if the answer is right, False if not, None if the question was not answered yet.
+    message : str
+        What the check found, in words.
+    hint : str
+        A nudge towards the right answer (empty when the answer passed).
+    """
+
+    question_id: str
+    passed: bool | None
+    message: str
+    hint: str = ""
+
+    def __bool__(self) -> bool:
+        return self.passed is True
+
+    def __str__(self) -> str:
+        status = {True: "passed", False: "not yet right", None: "not answered yet"}[self.passed]
+        text = f"{self.question_id} results: {status}. {self.message}"
+        return f"{text}\nHint: {self.hint}" if self.hint else text
+
+    def _repr_html_(self) -> str:
+        icon, colour = {True: ("✅", "#1b7f3b"), False: ("❌", "#b00020"), None: ("✍️", "#555555")}[
+            self.passed
+        ]
+        hint = f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
+        return (
+            f'<div style="border-left: 4px solid {colour}; padding: 0.4em 0.8em;">'
+            f"{icon} <b>{html.escape(self.question_id)}</b>: {html.escape(self.message)}{hint}</div>"
+        )
+
+
+@dataclass(frozen=True)
+class _Question:
+    prompt: str
+    checker: Callable[[Any], tuple[bool, str]]
+    hint: str
+    #: specific wrong answers we can recognise, with a targeted hint for each
+    mistakes: Mapping[Any, str] = field(default_factory=dict)
+
+
+def _number(expected: float, *, abs_tol: float) -> Callable[[Any], tuple[bool, str]]:
+    def checker(answer: Any) -> tuple[bool, str]:
+        if isinstance(answer, bool) or not isinstance(answer, Real) or not math.isfinite(float(answer)):
+            return False, f"Expected a single finite number; got {answer!r}."
+        if math.isclose(float(answer), expected, abs_tol=abs_tol):
+            return True, "Correct."
+        return False, f"{float(answer):.4g} is not within {abs_tol:g} of the expected value."
+
+    return checker
+
+
+def _choice(expected: str, options: tuple[str, ...]) -> Callable[[Any], tuple[bool, str]]:
+    def checker(answer: Any) -> tuple[bool, str]:
+        given = str(answer).strip().lower()
+        if given not in options:
+            return False, f"Answer with one of {', '.join(repr(o) for o in options)}; got {answer!r}."
+        if given == expected:
+            return True, "Correct."
+        return False, f"{answer!r} is not the right choice."
+
+    return checker
+
+
+# One entry per self-checked exercise. The question id matches the exercise label in the lesson.
+# Expected values come from the lesson's own seeded data and are documented next to each entry.
+_QUESTIONS: dict[str, _Question] = {
+    # Lesson 1 (notebooks/01_test_accuracy.ipynb), seed 2026, cut-off 40 ng/L: sensitivity 156/198,
+    # specificity 1425/1802, so PPV at 2% prevalence = 0.0714 by Bayes' rule.
+    "l01_ex2_ppv_at_2_percent": _Question(
+        prompt="PPV of the 40 ng/L cut-off at 2% prevalence, as a proportion between 0 and 1.",
+        checker=_number(0.0714, abs_tol=0.002),
+        hint="Use PPV = sens·p / (sens·p + (1 − spec)·(1 − p)) with p = 0.02 and the lesson's sensitivity "
+        "and specificity at 40 ng/L. Give a proportion (0.05), not a percentage (5).",
+        mistakes={
+            0.293: "That is the PPV in the emergency department (10% prevalence). Recompute it for p = 0.02.",
+            7.14: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+    ),
+    # Lesson 1: sensitivity and specificity condition on the truth (columns of the 2x2 table);
+    # predictive values condition on the test result (rows).
+    "l01_q1_conditions_on_truth": _Question(
+        prompt="Which metric conditions on the truth: 'sensitivity' or 'ppv'?",
+        checker=_choice("sensitivity", ("sensitivity", "ppv")),
+        hint="Sensitivity is computed among patients WITH the condition; PPV among patients who TEST positive.",
+    ),
+}
+
+
+def list_questions() -> list[str]:
+    """The ids of every question that has a self-check.
+
+    Returns
+    -------
+    ids : list of str
+        Sorted question ids, for example ``"l01_ex2_ppv_at_2_percent"``.
+
+    Examples
+    --------
+    >>> "l01_q1_conditions_on_truth" in list_questions()
+    True
+    """
+    return sorted(_QUESTIONS)
+
+
+def _matching_mistake(question: _Question, answer: Any) -> str | None:
+    for wrong, hint in question.mistakes.items():
+        if isinstance(wrong, float) and isinstance(answer, Real) and not isinstance(answer, bool):
+            if math.isfinite(float(answer)) and math.isclose(float(answer), wrong, abs_tol=0.005):
+                return hint
+        elif answer == wrong:
+            return hint
+    return None
+
+
+def check(question_id: str, answer: Any) -> CheckResult:
+    """Check a learner's answer to a lesson exercise.
+
+    Parameters
+    ----------
+    question_id : str
+        The exercise's id, as given in the lesson (see :func:`list_questions`).
+    answer : object
+        The learner's answer. ``None`` means "not answered yet".
+
+    Returns
+    -------
+    result : CheckResult
+        ``passed`` is True, False, or None (not answered). A wrong answer comes with a hint.
+        Displays as a coloured box in Jupyter; ``bool(result)`` is True only when it passed.
+
+    Raises
+    ------
+    KeyError
+        If ``question_id`` is unknown; the message lists the valid ids.
+
+    Examples
+    --------
+    >>> check("l01_q1_conditions_on_truth", "sensitivity").passed
+    True
+    >>> check("l01_q1_conditions_on_truth", "ppv").passed
+    False
+    >>> check("l01_q1_conditions_on_truth", None).passed is None
+    True
+    """
+    if question_id not in _QUESTIONS:
+        raise KeyError(f"Unknown question id {question_id!r}. Valid ids: {', '.join(list_questions())}.")
+    question = _QUESTIONS[question_id]
+    if answer is None:
+        return CheckResult(
+            question_id, None, "Not answered yet: replace None with your answer.", question.hint
+        )
+    try:
+        passed, message = question.checker(answer)
+    except Exception as exc:  # an odd answer type must never crash a learner's notebook
+        passed, message = False, f"Could not check this answer ({type(exc).__name__}: {exc})."
+    if passed:
+        return CheckResult(question_id, True, message)
+    return CheckResult(question_id, False, message, _matching_mistake(question, answer) or question.hint)
