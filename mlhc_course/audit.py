@@ -415,4 +415,5 @@ def external_validation_report(
         parts.append(part)
     report = pd.concat(parts, axis=1)
     report["difference"] = report[ext_name] - report[dev_name]
+    report.attrs["ci"] = ci
     return report

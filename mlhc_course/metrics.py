@@ -690,8 +690,8 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     Returns
     -------
     result : sklearn.utils.Bunch
-        ``estimate`` (equal to :func:`sklearn.metrics.roc_auc_score`), ``ci_lower``, ``ci_upper``
-        and ``se``. When all scores are equal the AUROC is 0.5 (every pair is a tie).
+        ``estimate`` (equal to :func:`sklearn.metrics.roc_auc_score`), ``ci_lower``, ``ci_upper``,
+        ``se`` and ``ci`` (the confidence level). When all scores are equal the AUROC is 0.5 (every pair is a tie).
 
     Raises
     ------
@@ -740,7 +740,7 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     s01 = v01.var(ddof=1) if n > 1 else 0.0
     se = float(np.sqrt(s10 / m + s01 / n))
     z = _z(ci)
-    return Bunch(estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se)
+    return Bunch(estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se, ci=ci)
 
 
 def bootstrap_ci(
@@ -777,7 +777,7 @@ def bootstrap_ci(
     -------
     result : sklearn.utils.Bunch
         ``estimate`` (the metric on the full data), ``ci_lower``, ``ci_upper``, ``distribution``
-        (the resampled values that were defined), ``n_resamples`` and ``n_failed``.
+        (the resampled values that were defined), ``n_resamples``, ``n_failed`` and ``ci``.
 
     Raises
     ------
@@ -869,6 +869,7 @@ def bootstrap_ci(
         distribution=dist,
         n_resamples=int(n_resamples),
         n_failed=int(failed),
+        ci=ci,
     )
 
 
@@ -961,7 +962,7 @@ def calibration_summary(
         - ``ece``: expected calibration error, sum over bins of (n_bin/n)·|observed - mean predicted|;
         - ``table``: DataFrame with one row per non-empty bin: ``bin``, ``lower``, ``upper``,
           ``n``, ``mean_predicted``, ``observed_rate`` and its Wilson ``ci_lower``/``ci_upper``;
-        - ``n``, ``prevalence``.
+        - ``n``, ``prevalence`` and ``ci`` (the confidence level).
 
     Raises
     ------
@@ -1060,6 +1061,7 @@ def calibration_summary(
         scaled_brier=1.0 - brier / (prevalence * (1 - prevalence)),
         ece=ece,
         table=table,
+        ci=ci,
     )
 
 

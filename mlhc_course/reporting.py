@@ -1,0 +1,426 @@
+"""Model cards: a one-page, honest summary of a clinical prediction model, with a TRIPOD+AI checklist.
+
+:func:`model_card` assembles the results computed with :mod:`mlhc_course.metrics` and
+:mod:`mlhc_course.audit` (performance with confidence intervals, calibration, subgroups, external
+validation) and the author's own words (intended use, data, limitations) into a :class:`ModelCard`.
+The card renders as Markdown or HTML in a notebook and marks which TRIPOD+AI items it covers.
+
+The layout follows Mitchell et al. (2019), "Model cards for model reporting"; the checklist follows
+Collins et al. (2024), TRIPOD+AI.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ModelCard", "model_card", "TRIPOD_AI_ITEMS"]
+
+#: TRIPOD+AI items (Collins et al., BMJ 2024;385:e078378) that a model card can address, with a
+#: short paraphrase of each (see the published checklist for the exact wording) and the card
+#: section that addresses it. The other items (title, abstract, ethics, funding, participant flow,
+#: the full model specification, ...) belong in the study report itself.
+TRIPOD_AI_ITEMS: tuple[tuple[str, str, str], ...] = (
+    ("3b", "Target population, intended purpose in the care pathway, and intended users", "Intended use"),
+    ("5a", "Sources of data, separately for the development and evaluation data", "Data"),
+    ("8a", "Definition of the predicted outcome, its time horizon, and how and when it was assessed", "Data"),
+    ("12c", "Type of model and how it was built", "Model"),
+    ("12e", "Measures used to evaluate performance (discrimination, calibration, clinical utility)", "Performance"),
+    ("21", "Number of participants and outcome events in each analysis", "Performance"),
+    ("23a", "Performance estimates with confidence intervals, including for key subgroups", "Performance"),
+    ("23b", "Heterogeneity of performance across clusters (sites, periods)", "External validation"),
+    ("26", "Limitations (non-representative sample, sample size, overfitting, missing data) and biases",
+     "Limitations"),
+)  # fmt: skip
+
+Block = tuple[str, Any]  # ("p", str) | ("ul", list[str]) | ("table", DataFrame)
+
+
+@dataclass
+class ModelCard:
+    """A rendered model card. Build it with :func:`model_card`.
+
+    Parameters
+    ----------
+    title : str
+        The card's heading.
+    sections : list of (str, list of blocks)
+        Each section is a heading and a list of blocks: ``("p", text)``, ``("ul", [items])`` or
+        ``("table", DataFrame)``.
+    checklist : pandas.DataFrame
+        TRIPOD+AI items with columns ``item``, ``requirement``, ``section`` and ``covered``
+        (``"yes"``, ``"partly"`` or ``"no"``).
+
+    Notes
+    -----
+    In Jupyter the card displays itself through ``_repr_html_`` (or ``_repr_markdown_``);
+    :meth:`to_markdown` gives the text to paste into a report or a README.
+    """
+
+    title: str
+    sections: list[tuple[str, list[Block]]] = field(default_factory=list)
+    checklist: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def section(self, heading: str) -> list[Block]:
+        """The blocks of one section, by heading (raises KeyError listing the headings)."""
+        for name, blocks in self.sections:
+            if name == heading:
+                return blocks
+        raise KeyError(f"No section {heading!r}; sections are {[name for name, _ in self.sections]}.")
+
+    def to_markdown(self) -> str:
+        """The card as GitHub-flavoured Markdown."""
+        out = [f"# {self.title}", ""]
+        for heading, blocks in [*self.sections, ("TRIPOD+AI checklist", self._checklist_blocks())]:
+            out += [f"## {heading}", ""]
+            for kind, content in blocks:
+                if kind == "p":
+                    out += [content, ""]
+                elif kind == "ul":
+                    out += [f"- {item}" for item in content] + [""]
+                else:
+                    out += [_markdown_table(content), ""]
+        return "\n".join(out).rstrip() + "\n"
+
+    def to_html(self) -> str:
+        """The card as an HTML fragment (headings, paragraphs, lists and tables, all escaped)."""
+        out = ['<div class="mlhc-model-card">', f"<h1>{html.escape(self.title)}</h1>"]
+        for heading, blocks in [*self.sections, ("TRIPOD+AI checklist", self._checklist_blocks())]:
+            out.append(f"<h2>{html.escape(heading)}</h2>")
+            for kind, content in blocks:
+                if kind == "p":
+                    out.append(f"<p>{html.escape(content)}</p>")
+                elif kind == "ul":
+                    out.append(
+                        "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in content) + "</ul>"
+                    )
+                else:
+                    out.append(content.to_html(index=False, escape=True, border=0, na_rep=""))
+        out.append("</div>")
+        return "\n".join(out)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __str__(self) -> str:
+        return self.to_markdown()
+
+    def _checklist_blocks(self) -> list[Block]:
+        n_yes = int((self.checklist["covered"] == "yes").sum()) if len(self.checklist) else 0
+        return [
+            (
+                "p",
+                f"This card addresses {n_yes} of the {len(self.checklist)} TRIPOD+AI items a model card can "
+                "cover (Collins et al., BMJ 2024;385:e078378; requirements paraphrased). The other items "
+                "(title, abstract, ethics, participant flow, full model specification, ...) belong in the "
+                "study report.",
+            ),
+            ("table", self.checklist),
+        ]
+
+
+def _markdown_table(frame: pd.DataFrame) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, float) and np.isnan(value):
+            return ""
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    header = "| " + " | ".join(cell(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+def _fmt(value: float, digits: int = 2) -> str:
+    if value is None or not np.isfinite(value):
+        return "undefined"
+    return f"{value:.{digits}f}"
+
+
+def _with_ci(value: float, lower: float, upper: float, ci: float, digits: int = 2) -> str:
+    if value is None or not np.isfinite(value):
+        return "undefined"
+    if lower is None or upper is None or not (np.isfinite(lower) and np.isfinite(upper)):
+        return _fmt(value, digits)
+    return f"{value:.{digits}f} ({ci:.0%} CI {lower:.{digits}f} to {upper:.{digits}f})"
+
+
+def _get(obj: Any, key: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key, default)
+    return getattr(obj, key, default)
+
+
+def _paragraphs(value: str | Sequence[str]) -> list[Block]:
+    if isinstance(value, str):
+        return [("p", value)]
+    return [("ul", [str(v) for v in value])]
+
+
+def _performance_blocks(performance: pd.DataFrame | None, discrimination: Any) -> list[Block]:
+    blocks: list[Block] = []
+    if discrimination is not None:
+        if isinstance(discrimination, (int, float)):
+            blocks.append(
+                ("p", f"AUROC (discrimination): {_fmt(float(discrimination))} (no interval given).")
+            )
+        else:
+            ci = float(_get(discrimination, "ci", 0.95))
+            text = _with_ci(
+                _get(discrimination, "estimate"),
+                _get(discrimination, "ci_lower"),
+                _get(discrimination, "ci_upper"),
+                ci,
+            )
+            blocks.append(("p", f"AUROC (discrimination): {text}."))
+    if performance is not None:
+        required = {"value", "ci_lower", "ci_upper"}
+        if not isinstance(performance, pd.DataFrame) or not required <= set(performance.columns):
+            raise ValueError(
+                "performance must be the table returned by mlhc_course.metrics.confusion_metrics."
+            )
+        ci = float(performance.attrs.get("ci", 0.95))
+        threshold = performance.attrs.get("threshold")
+        v = performance["value"]
+        counts = f"TP {v['TP']:.0f}, FP {v['FP']:.0f}, TN {v['TN']:.0f}, FN {v['FN']:.0f}"
+        n = int(v[["TP", "FP", "TN", "FN"]].sum())
+        where = f"at the threshold {threshold:g}" if threshold is not None else "of the binary test result"
+        blocks.append(("p", f"Operating point {where}: n = {n}, {int(v['TP'] + v['FN'])} events ({counts})."))
+        rows = []
+        for metric in ("sensitivity", "specificity", "PPV", "NPV", "LR+", "LR-", "prevalence"):
+            row = performance.loc[metric]
+            rows.append(
+                {"metric": metric, "estimate": _with_ci(row["value"], row["ci_lower"], row["ci_upper"], ci)}
+            )
+        blocks.append(("table", pd.DataFrame(rows)))
+    return blocks
+
+
+def _calibration_blocks(calibration: Any) -> list[Block]:
+    ci = float(_get(calibration, "ci", 0.95))
+    slope, citl = _get(calibration, "slope"), _get(calibration, "citl")
+    slope_ci, citl_ci = (
+        _get(calibration, "slope_ci", (np.nan, np.nan)),
+        _get(calibration, "citl_ci", (np.nan, np.nan)),
+    )
+    items = [
+        f"Observed/expected events: {_fmt(_get(calibration, 'observed_expected'))} (1 is ideal)",
+        f"Calibration-in-the-large: {_with_ci(citl, *citl_ci, ci)} (0 is ideal)",
+        f"Calibration slope: {_with_ci(slope, *slope_ci, ci)} (1 is ideal)",
+        f"Brier score: {_fmt(_get(calibration, 'brier'), 3)}; scaled Brier: {_fmt(_get(calibration, 'scaled_brier'))}",
+        f"Expected calibration error: {_fmt(_get(calibration, 'ece'), 3)}",
+    ]
+    notes = []
+    if np.isfinite(citl_ci[0]) and citl_ci[0] > 0:
+        notes.append("Risks are systematically underestimated (calibration-in-the-large above 0).")
+    elif np.isfinite(citl_ci[1]) and citl_ci[1] < 0:
+        notes.append("Risks are systematically overestimated (calibration-in-the-large below 0).")
+    if np.isfinite(slope_ci[1]) and slope_ci[1] < 1:
+        notes.append("Predictions are too extreme (slope below 1), a typical sign of overfitting.")
+    elif np.isfinite(slope_ci[0]) and slope_ci[0] > 1:
+        notes.append("Predictions are too moderate (slope above 1).")
+    blocks: list[Block] = [("ul", items)]
+    blocks.append(
+        ("p", " ".join(notes) if notes else "No systematic miscalibration at this level of evidence.")
+    )
+    blocks.append(("p", "Hierarchy of Van Calster et al. (BMC Med 2019;17:230)."))
+    return blocks
+
+
+def _subgroup_blocks(subgroups: pd.DataFrame) -> list[Block]:
+    required = {"group", "metric", "value", "ci_lower", "ci_upper", "gap", "small_group", "n"}
+    if not isinstance(subgroups, pd.DataFrame) or not required <= set(subgroups.columns):
+        raise ValueError("subgroups must be the table returned by mlhc_course.audit.subgroup_report.")
+    ci = float(subgroups.attrs.get("ci", 0.95))
+    frame = subgroups.assign(
+        text=[
+            _with_ci(v, lo, hi, ci)
+            for v, lo, hi in zip(subgroups.value, subgroups.ci_lower, subgroups.ci_upper, strict=True)
+        ]
+    )
+    wide = frame.pivot(index="group", columns="metric", values="text")
+    order = list(pd.unique(frame["group"]))
+    metrics = [m for m in ("sensitivity", "specificity", "PPV", "AUROC") if m in wide.columns]
+    n = frame.drop_duplicates("group").set_index("group")["n"]
+    table = wide.loc[order, metrics].reset_index()
+    table.insert(1, "n", [int(n[g]) for g in order])
+    blocks: list[Block] = [("table", table)]
+    groups_only = frame[frame["group"] != "overall"]
+    ranked = groups_only.dropna(subset=["gap"]).loc[lambda f: ~f["small_group"]]
+    ranked = ranked[ranked["metric"].isin(metrics)]
+    if len(ranked):
+        worst = ranked.loc[ranked["gap"].idxmin()]
+        blocks.append(
+            ("p", f"Largest shortfall: {worst['metric']} in group {worst['group']} is {abs(worst['gap']):.2f} "
+                  "below the overall value.")
+        )  # fmt: skip
+    small = sorted(groups_only.loc[groups_only["small_group"], "group"].unique())
+    if small:
+        blocks.append(("p", f"Too small to judge (flagged): {', '.join(small)}."))
+    threshold = subgroups.attrs.get("threshold")
+    if threshold is not None:
+        blocks.append(("p", f"Threshold-dependent metrics use the threshold {threshold:g}."))
+    return blocks
+
+
+def _external_blocks(external: pd.DataFrame) -> list[Block]:
+    if not isinstance(external, pd.DataFrame) or "difference" not in external.columns:
+        raise ValueError(
+            "external_validation must be the table returned by mlhc_course.audit.external_validation_report."
+        )
+    names = [c for c in external.columns if not c.endswith(("_ci_lower", "_ci_upper")) and c != "difference"]
+    ci = float(external.attrs.get("ci", 0.95))
+    rows = []
+    for metric, row in external.iterrows():
+        entry = {"metric": metric}
+        for name in names:
+            digits = 0 if metric == "n" else (3 if metric in ("Brier", "ECE") else 2)
+            entry[name] = _with_ci(row[name], row[f"{name}_ci_lower"], row[f"{name}_ci_upper"], ci, digits)
+        entry["difference"] = _fmt(row["difference"], 0 if metric == "n" else 3)
+        rows.append(entry)
+    return [("table", pd.DataFrame(rows))]
+
+
+def model_card(
+    name: str,
+    *,
+    intended_use: str,
+    data: str | Mapping[str, str],
+    model_details: str | None = None,
+    performance: pd.DataFrame | None = None,
+    discrimination: Any = None,
+    calibration: Any = None,
+    subgroups: pd.DataFrame | None = None,
+    external_validation: pd.DataFrame | None = None,
+    limitations: str | Sequence[str] | None = None,
+) -> ModelCard:
+    """Assemble a model card from fitted results, with a TRIPOD+AI-style checklist.
+
+    Parameters
+    ----------
+    name : str
+        The model's name, used as the title.
+    intended_use : str
+        Who the model is for, where in the care pathway, for which decision, and what it must not
+        be used for.
+    data : str or mapping of str to str
+        The data: sources, dates, setting, eligibility and the outcome definition. A mapping is
+        rendered as a list (e.g. ``{"Source": ..., "Outcome": ...}``); a key containing "outcome"
+        marks TRIPOD+AI item 8a as covered.
+    model_details : str, default=None
+        Type of model and how it was built (features, tuning, internal validation).
+    performance : pandas.DataFrame, default=None
+        The table from :func:`mlhc_course.metrics.confusion_metrics` at the operating threshold.
+    discrimination : Bunch, mapping or float, default=None
+        AUROC with ``estimate``, ``ci_lower``, ``ci_upper`` (and optionally ``ci``), e.g. from
+        :func:`mlhc_course.metrics.roc_auc_ci` or :func:`mlhc_course.metrics.bootstrap_ci`.
+    calibration : Bunch or mapping, default=None
+        From :func:`mlhc_course.metrics.calibration_summary`.
+    subgroups : pandas.DataFrame, default=None
+        From :func:`mlhc_course.audit.subgroup_report`.
+    external_validation : pandas.DataFrame, default=None
+        From :func:`mlhc_course.audit.external_validation_report`.
+    limitations : str or sequence of str, default=None
+        Known limitations and biases. A card without them is marked as not covering item 26.
+
+    Returns
+    -------
+    card : ModelCard
+        Displays itself in a notebook; ``card.to_markdown()`` gives the text;
+        ``card.checklist`` is the TRIPOD+AI table.
+
+    Raises
+    ------
+    ValueError
+        If ``name``, ``intended_use`` or ``data`` is empty, or a results table is not of the
+        expected kind.
+
+    See Also
+    --------
+    mlhc_course.metrics.confusion_metrics
+    mlhc_course.metrics.calibration_summary
+    mlhc_course.audit.subgroup_report
+
+    Notes
+    -----
+    Sections are written only from what is passed in: the card never invents a number. A missing
+    section is stated as "Not reported", which is itself information for the reader.
+
+    References
+    ----------
+    .. [1] Collins GS, Moons KGM, Dhiman P, et al. TRIPOD+AI statement: updated guidance for
+       reporting clinical prediction models that use regression or machine learning methods.
+       BMJ 2024;385:e078378.
+    .. [2] Mitchell M, Wu S, Zaldivar A, et al. Model cards for model reporting. Proceedings of
+       FAT* 2019:220-229.
+
+    Examples
+    --------
+    >>> card = model_card(
+    ...     "Sepsis alert v0",
+    ...     intended_use="Flag adult ward patients for sepsis review; not for children.",
+    ...     data={"Source": "Synthetic cohort", "Outcome": "Sepsis within 48 h"},
+    ...     limitations=["Synthetic data only."],
+    ... )
+    >>> card.checklist.set_index("item").loc[["3b", "8a", "23a"], "covered"].tolist()
+    ['yes', 'yes', 'no']
+    >>> card.to_markdown().splitlines()[0]
+    '# Model card: Sepsis alert v0'
+    """
+    for param, value in (("name", name), ("intended_use", intended_use)):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{param} must be a non-empty string describing the model.")
+    if not data or (isinstance(data, str) and not data.strip()):
+        raise ValueError("data must describe the data (sources, dates, eligibility, outcome); it is empty.")
+    sections: list[tuple[str, list[Block]]] = [("Intended use", [("p", intended_use)])]
+    if isinstance(data, Mapping):
+        sections.append(("Data", [("ul", [f"{key}: {value}" for key, value in data.items()])]))
+        has_outcome = any("outcome" in str(key).lower() for key in data)
+    else:
+        sections.append(("Data", [("p", data)]))
+        has_outcome = False
+    sections.append(("Model", [("p", model_details)] if model_details else [("p", "Not reported.")]))
+    perf = _performance_blocks(performance, discrimination)
+    sections.append(("Performance", perf or [("p", "Not reported.")]))
+    sections.append(("Calibration", _calibration_blocks(calibration) if calibration is not None else
+                     [("p", "Not reported.")]))  # fmt: skip
+    sections.append(("Subgroups", _subgroup_blocks(subgroups) if subgroups is not None else
+                     [("p", "Not reported.")]))  # fmt: skip
+    if external_validation is not None:
+        sections.append(("External validation", _external_blocks(external_validation)))
+    sections.append(("Limitations", _paragraphs(limitations) if limitations else [("p", "Not reported.")]))
+
+    has_perf = performance is not None or discrimination is not None
+    has_ci = (performance is not None) or (
+        discrimination is not None and not isinstance(discrimination, float)
+    )
+    covered = {
+        "3b": "yes",
+        "5a": "yes",
+        "8a": "yes" if has_outcome else "no",
+        "12c": "yes" if model_details else "no",
+        "12e": "yes"
+        if (has_perf and calibration is not None)
+        else ("partly" if has_perf or calibration else "no"),
+        "21": "yes" if (performance is not None or calibration is not None) else "no",
+        "23a": "yes"
+        if (has_ci and subgroups is not None)
+        else ("partly" if has_ci or subgroups is not None else "no"),
+        "23b": "yes" if external_validation is not None else "no",
+        "26": "yes" if limitations else "no",
+    }
+    checklist = pd.DataFrame(
+        [
+            {"item": item, "requirement": text, "section": section, "covered": covered[item]}
+            for item, text, section in TRIPOD_AI_ITEMS
+        ]
+    )
+    return ModelCard(title=f"Model card: {name}", sections=sections, checklist=checklist)
