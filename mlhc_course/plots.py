@@ -119,7 +119,7 @@ def plot_roc(
     ax.set_xlabel("False positive rate, 1 − specificity (proportion)")
     ax.set_ylabel("True positive rate, sensitivity (proportion)")
     ax.set_title("ROC curve")
-    ax.legend(loc="lower right")
+    ax.legend(loc="lower right", fontsize="small")
     return ax
 
 
@@ -183,7 +183,7 @@ def plot_precision_recall(
     ax.set_xlabel("Sensitivity, recall (proportion)")
     ax.set_ylabel("Positive predictive value, precision (proportion)")
     ax.set_title("Precision-recall curve")
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper right", fontsize="small")
     return ax
 
 
@@ -690,8 +690,9 @@ def plot_subgroup_performance(
     ax.set_yticklabels(labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     unit = "(AUROC, with 95% CI)" if metric.upper() == "AUROC" else "(proportion, with 95% CI)"
-    ax.set_xlabel(f"{metric} {unit}")
+    name = metric[0].upper() + metric[1:]
+    ax.set_xlabel(f"{name} {unit}")
     ax.set_ylabel("Subgroup")
-    ax.set_title(f"{metric} by subgroup")
+    ax.set_title(f"{name} by subgroup")
     ax.legend(loc="best", fontsize="small")
     return ax

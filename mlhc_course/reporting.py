@@ -88,10 +88,14 @@ class ModelCard:
         return "\n".join(out).rstrip() + "\n"
 
     def to_html(self) -> str:
-        """The card as an HTML fragment (headings, paragraphs, lists and tables, all escaped)."""
-        out = ['<div class="mlhc-model-card">', f"<h1>{html.escape(self.title)}</h1>"]
+        """The card as an HTML fragment (headings, paragraphs, lists and tables, all escaped).
+
+        Headings are ``<h3>``/``<h4>`` so that the card sits inside a notebook or web page
+        without competing with the page's own title and sections.
+        """
+        out = ['<div class="mlhc-model-card">', f"<h3>{html.escape(self.title)}</h3>"]
         for heading, blocks in [*self.sections, ("TRIPOD+AI checklist", self._checklist_blocks())]:
-            out.append(f"<h2>{html.escape(heading)}</h2>")
+            out.append(f"<h4>{html.escape(heading)}</h4>")
             for kind, content in blocks:
                 if kind == "p":
                     out.append(f"<p>{html.escape(content)}</p>")

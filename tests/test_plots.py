@@ -174,8 +174,8 @@ def test_plot_subgroup_performance(pyplot):
     score = 1 / (1 + np.exp(-(1.4 * y + rng.normal(size=n) - 1)))
     report = subgroup_report(y, score, group, threshold=0.35)
     ax = plot_subgroup_performance(report, metric="sensitivity")
-    assert ax.get_title() == "sensitivity by subgroup"
-    assert ax.get_xlabel() == "sensitivity (proportion, with 95% CI)"
+    assert ax.get_title() == "Sensitivity by subgroup"
+    assert ax.get_xlabel() == "Sensitivity (proportion, with 95% CI)"
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["18-44", "45-64", "65+", "unknown (small n)"]
     overall = report.query("group == 'overall' and metric == 'sensitivity'")["value"].iloc[0]
