@@ -1,0 +1,50 @@
+"""Synthetic clinical datasets with known ground truth and switchable pitfalls.
+
+Nothing here is real patient data. Generators (``make_*``) simulate data from documented models;
+loaders (``load_*``) read the course's canonical files, checked against their SHA256 checksums.
+Every dataset is a :class:`ClinicalDataset` (a scikit-learn ``Bunch``) whose ``DESCR`` is its
+datasheet.
+
+- :func:`make_primary_care_cohort`: adults 30-79 with a true 10-year CVD risk (Framingham 2008)
+  and the pitfall switches ``repeat_visits``, ``leaky_features``, ``missingness``, ``sites`` /
+  ``site_shift``, ``temporal_drift`` and ``label_bias``.
+- :func:`make_ward_vitals`: hourly ward observations and deterioration within 24 h;
+  :func:`news2_score` scores them (RCP 2017).
+- :func:`make_clinical_notes`: triage and discharge notes with negation, uncertainty and family
+  history, labelled by the affirmed finding.
+"""
+
+from ._base import ClinicalDataset, CorruptDatasetError
+from ._canonical import (
+    CLINICAL_NOTES_SEED,
+    PRIMARY_CARE_SEED,
+    WARD_VITALS_SEED,
+    load_clinical_notes,
+    load_primary_care_cohort,
+    load_ward_vitals,
+)
+from ._framingham import framingham_cvd_risk
+from ._news2 import news2_risk_band, news2_score, news2_subscores
+from ._notes import make_clinical_notes
+from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
+from ._ward import make_ward_vitals
+
+__all__ = [
+    "ClinicalDataset",
+    "CorruptDatasetError",
+    "make_primary_care_cohort",
+    "make_ward_vitals",
+    "make_clinical_notes",
+    "load_primary_care_cohort",
+    "load_ward_vitals",
+    "load_clinical_notes",
+    "framingham_cvd_risk",
+    "news2_score",
+    "news2_subscores",
+    "news2_risk_band",
+    "PRIMARY_CARE_PITFALLS",
+    "STATIN_HR",
+    "PRIMARY_CARE_SEED",
+    "WARD_VITALS_SEED",
+    "CLINICAL_NOTES_SEED",
+]
