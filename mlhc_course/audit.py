@@ -75,10 +75,13 @@ def _group_rows(
             }
         )
     if n_pos and n_neg:
-        auc = roc_auc_ci(y, score, ci=ci)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UndefinedMetricWarning)
+            auc = roc_auc_ci(y, score, ci=ci)
+        no_ci = "" if np.isfinite(auc.se) else "AUROC interval undefined (fewer than 2 events or non-events)"
         rows.append(
             {"metric": "AUROC", "value": auc.estimate, "ci_lower": auc.ci_lower, "ci_upper": auc.ci_upper,
-             "undefined": ""}
+             "undefined": no_ci}
         )  # fmt: skip
     else:
         nan = float("nan")

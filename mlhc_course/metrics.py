@@ -249,9 +249,12 @@ def _binary_predictions(y_pred_or_score: ArrayLike, threshold: float | None, pos
                 "y_pred_or_score contains NaN or infinite values; they are never dropped silently."
             )
         values = set(pd.unique(arr).tolist())
-        if pos_label is not None and arr.dtype.kind not in "biuf":
+        indicator = values <= {0, 1}  # also covers False/True
+        # Predictions are 0/1 indicators (1 = flagged) or the same labels as y_true. With pos_label
+        # they are mapped by equality, except 0/1 indicators next to a non-0/1 pos_label ("disease").
+        if pos_label is not None and len(values) <= 2 and (not indicator or pos_label in (0, 1)):
             return (arr == pos_label).astype(int)
-        if values <= {0, 1} or values <= {False, True}:
+        if indicator:
             return arr.astype(int)
         raise ValueError(
             "y_pred_or_score holds values other than 0/1, so it looks like a score, not a prediction. "
@@ -691,7 +694,9 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     -------
     result : sklearn.utils.Bunch
         ``estimate`` (equal to :func:`sklearn.metrics.roc_auc_score`), ``ci_lower``, ``ci_upper``,
-        ``se`` and ``ci`` (the confidence level). When all scores are equal the AUROC is 0.5 (every pair is a tie).
+        ``se`` and ``ci`` (the confidence level). When all scores are equal the AUROC is 0.5 (every
+        pair is a tie). With fewer than 2 positives or 2 negatives the variance cannot be estimated:
+        ``se`` and the interval are NaN, with an :class:`UndefinedMetricWarning`.
 
     Raises
     ------
@@ -736,9 +741,16 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     v10 = (rank_all[:m] - rank_pos) / n  # per positive: share of negatives it outranks (ties 1/2)
     v01 = 1.0 - (rank_all[m:] - rank_neg) / m  # per negative: share of positives that outrank it
     auc = float(v10.mean())
-    s10 = v10.var(ddof=1) if m > 1 else 0.0
-    s01 = v01.var(ddof=1) if n > 1 else 0.0
-    se = float(np.sqrt(s10 / m + s01 / n))
+    if min(m, n) < 2:
+        warnings.warn(
+            f"The DeLong interval needs at least 2 positives and 2 negatives (got {m} and {n}); "
+            "the interval is reported as NaN.",
+            UndefinedMetricWarning,
+            stacklevel=2,
+        )
+        nan = float("nan")
+        return Bunch(estimate=auc, ci_lower=nan, ci_upper=nan, se=nan, ci=ci)
+    se = float(np.sqrt(v10.var(ddof=1) / m + v01.var(ddof=1) / n))
     z = _z(ci)
     return Bunch(estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se, ci=ci)
 
@@ -903,18 +915,25 @@ def _fit_logistic(
         try:
             step = np.linalg.solve(hess, grad)
         except np.linalg.LinAlgError:
-            raise ValueError("The logistic recalibration model is singular.") from None
+            raise ValueError(_SEPARATION) from None
         beta = beta + step
         if np.max(np.abs(step)) < 1e-10:
             break
-    else:  # pragma: no cover - separation in pathological data
-        warnings.warn(
-            "The logistic recalibration model did not converge.", UndefinedMetricWarning, stacklevel=3
-        )
+    else:
+        raise ValueError(_SEPARATION)
     eta = np.clip(X @ beta + off, -500, 500)
     mu = 1 / (1 + np.exp(-eta))
-    cov = np.linalg.inv(X.T @ (X * (mu * (1 - mu))[:, None]))
+    try:
+        cov = np.linalg.inv(X.T @ (X * (mu * (1 - mu))[:, None]))
+    except np.linalg.LinAlgError:
+        raise ValueError(_SEPARATION) from None
     return beta, np.sqrt(np.diag(cov))
+
+
+_SEPARATION = (
+    "The logistic recalibration model has no finite solution: the predictions separate the outcomes "
+    "perfectly (typical of a very small sample), so the calibration slope is undefined (infinite)."
+)
 
 
 def calibration_summary(
@@ -967,7 +986,8 @@ def calibration_summary(
     Raises
     ------
     ValueError
-        If ``y_true`` has a single class, or ``y_prob`` is outside [0, 1] or has NaN.
+        If ``y_true`` has a single class, ``y_prob`` is outside [0, 1] or has NaN, or the
+        predictions separate the outcomes perfectly (the slope is then infinite).
 
     See Also
     --------

@@ -538,3 +538,69 @@ def test_concordance_index_edge_cases():
     with pytest.raises(ValueError, match="non-negative"):
         concordance_index([1, -2, 3], [1, 0, 1], [0.1, 0.2, 0.3])
     assert concordance_index([1, 2, 3], [1, 1, 1], [0.5, 0.5, 0.5]) == 0.5
+
+
+# --- edge cases against sklearn -------------------------------------------------------------------
+
+EDGE_CASES = {
+    "all flagged": ([0, 1, 0, 1, 1, 0], [1, 1, 1, 1, 1, 1]),
+    "none flagged": ([0, 1, 0, 1, 1, 0], [0, 0, 0, 0, 0, 0]),
+    "perfect": ([0, 1, 0, 1, 1, 0], [0, 1, 0, 1, 1, 0]),
+    "all wrong": ([0, 1, 0, 1, 1, 0], [1, 0, 1, 0, 0, 1]),
+    "only negatives": ([0, 0, 0, 0], [0, 1, 0, 1]),
+    "only positives": ([1, 1, 1, 1], [0, 1, 1, 1]),
+    "one patient": ([1], [1]),
+    "booleans": ([True, False, True, False], [True, True, False, False]),
+}
+
+
+@pytest.mark.filterwarnings("ignore::mlhc_course.metrics.UndefinedMetricWarning")
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+@pytest.mark.parametrize("case", list(EDGE_CASES))
+def test_confusion_metrics_edge_cases_agree_with_sklearn(case):
+    y, pred = (np.asarray(a) for a in EDGE_CASES[case])
+    v = confusion_metrics(y, pred)["value"]
+    kw = {"zero_division": np.nan}
+    tn, fp, fn, tp = skm.confusion_matrix(y, pred, labels=[0, 1]).ravel()
+    assert (v["TP"], v["FP"], v["TN"], v["FN"]) == (tp, fp, tn, fn)
+    assert v["sensitivity"] == pytest.approx(skm.recall_score(y, pred, labels=[0, 1], **kw), nan_ok=True)
+    assert v["specificity"] == pytest.approx(
+        skm.recall_score(y, pred, labels=[0, 1], pos_label=0, **kw), nan_ok=True
+    )
+    assert v["PPV"] == pytest.approx(skm.precision_score(y, pred, labels=[0, 1], **kw), nan_ok=True)
+    assert v["NPV"] == pytest.approx(
+        skm.precision_score(y, pred, labels=[0, 1], pos_label=0, **kw), nan_ok=True
+    )
+    assert v["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
+    assert v["F1"] == pytest.approx(skm.f1_score(y, pred, labels=[0, 1], **kw), nan_ok=True)
+    # Every NaN is a ratio with a zero denominator, never a silent failure.
+    for metric in ("sensitivity", "specificity", "PPV", "NPV"):
+        row = confusion_metrics(y, pred).loc[metric]
+        assert np.isnan(row["value"]) == (row["denominator"] == 0)
+
+
+def test_label_encodings():
+    y = np.array([1, 0, 1, 1, 0, 0])
+    pred = np.array([1, 0, 0, 1, 1, 0])
+    ref = confusion_metrics(y, pred)
+    pd.testing.assert_frame_equal(confusion_metrics(y * 2 - 1, pred), ref)  # {-1, 1}
+    pd.testing.assert_frame_equal(confusion_metrics(y.astype(bool), pred.astype(bool)), ref)
+    # Numeric labels other than 0/1 need pos_label, and predictions in the same labels are mapped.
+    with pytest.raises(ValueError, match="pos_label="):
+        confusion_metrics(y + 1, pred + 1)
+    pd.testing.assert_frame_equal(confusion_metrics(y + 1, pred + 1, pos_label=2), ref)
+    # pos_label=0 makes 0 the positive class for outcomes *and* predictions.
+    flipped = confusion_metrics(y, pred, pos_label=0)
+    assert flipped.loc["sensitivity", "value"] == ref.loc["specificity", "value"]
+
+
+def test_roc_auc_ci_needs_two_of_each_class_for_an_interval():
+    with pytest.warns(UndefinedMetricWarning, match="at least 2 positives"):
+        result = roc_auc_ci([0, 1, 0], [0.2, 0.8, 0.4])
+    assert result.estimate == 1.0
+    assert np.isnan(result.ci_lower) and np.isnan(result.se)
+
+
+def test_calibration_summary_perfect_separation_is_a_clear_error():
+    with pytest.raises(ValueError, match="separate the outcomes perfectly"):
+        calibration_summary([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
