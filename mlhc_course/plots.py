@@ -14,7 +14,7 @@ pyplot is imported inside the functions, so importing this module does not pick 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -383,6 +383,11 @@ class DecisionCurveDisplay:
         -------
         display : DecisionCurveDisplay
         """
+        if isinstance(y_prob, Mapping):
+            raise ValueError(
+                "y_prob must be one model's probabilities; to compare models, call plot_decision_curve once per "
+                "model on the same ax, with plot_reference=False after the first."
+            )
         name = name or "model"
         curve = decision_curve(y_true, y_prob, thresholds, name=name, pos_label=pos_label)
         model = curve[curve["strategy"] == name]

@@ -136,6 +136,8 @@ def test_decision_curve_display_from_constructor_and_second_model(pyplot, data):
     assert [line.get_label() for line in ax.get_lines()] == ["A", "treat all", "treat none", "B"]
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         plot_decision_curve(y, p, thresholds=[0.0, 0.5])
+    with pytest.raises(ValueError, match="plot_reference=False"):
+        plot_decision_curve(y, {"A": p, "B": p**2})
 
 
 def test_plot_threshold_tradeoff(pyplot):
