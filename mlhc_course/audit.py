@@ -230,8 +230,9 @@ def _site_rows(site: str, y: np.ndarray, p: np.ndarray, n_bins: int, ci: float) 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         cal = calibration_summary(y, p, n_bins=n_bins, ci=ci)
-    # O/E interval: var(ln O/E) ~ 1/O, treating the expected count as fixed (Debray et al. 2017).
-    se_log_oe = 1 / np.sqrt(events)
+    # O/E interval by the delta method with a binomial observed count and the expected count taken
+    # as fixed: var(ln O/E) = var(O)/O^2 = n p (1-p) / (n p)^2 = 1/O - 1/n (cf. Debray et al. 2017).
+    se_log_oe = np.sqrt(1 / events - 1 / n)
     rows += [
         {"metric": "O/E", "value": cal.observed_expected,
          "ci_lower": cal.observed_expected * np.exp(-z * se_log_oe),
@@ -280,7 +281,7 @@ def compare_sites(
     table : pandas.DataFrame
         Tidy table with columns ``site``, ``metric``, ``value``, ``ci_lower``, ``ci_upper``; metrics
         are n, prevalence, mean predicted risk, AUROC (DeLong CI), O/E (CI from
-        var(ln O/E) ≈ 1/O, Debray et al. 2017), calibration-in-the-large and calibration slope
+        var(ln O/E) ≈ 1/O - 1/n, cf. Debray et al. 2017), calibration-in-the-large and calibration slope
         (Wald CIs), Brier, scaled Brier and ECE (no CI: NaN). Sites appear in order of first
         appearance.
 

@@ -132,8 +132,9 @@ def test_compare_sites_matches_metrics_per_site():
     assert wide.loc["Brier", "ext"] == pytest.approx(skm.brier_score_loss(y_ext, p_ext))
     assert wide.loc["O/E", "ext"] == pytest.approx(y_ext.sum() / p_ext.sum())
     oe = table[(table.site == "ext") & (table.metric == "O/E")].iloc[0]
-    # var(ln O/E) = 1/O (Debray et al. 2017)
-    assert np.log(oe.ci_upper / oe.value) == pytest.approx(1.959964 / np.sqrt(y_ext.sum()), rel=1e-5)
+    # Delta method, binomial O, E fixed: var(ln O/E) = 1/O - 1/n.
+    se = np.sqrt(1 / y_ext.sum() - 1 / len(y_ext))
+    assert np.log(oe.ci_upper / oe.value) == pytest.approx(1.959964 * se, rel=1e-5)
 
 
 def test_external_validation_report_detects_miscalibration():
