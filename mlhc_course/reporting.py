@@ -293,6 +293,38 @@ def _external_blocks(external: pd.DataFrame) -> list[Block]:
     return [("table", pd.DataFrame(rows))]
 
 
+def _utility_blocks(curve: pd.DataFrame) -> list[Block]:
+    if not isinstance(curve, pd.DataFrame) or not {"threshold", "strategy", "net_benefit"} <= set(
+        curve.columns
+    ):
+        raise ValueError("clinical_utility must be the table returned by mlhc_course.metrics.decision_curve.")
+    wide = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
+    models = [c for c in wide.columns if c not in ("treat all", "treat none")]
+    blocks: list[Block] = []
+    for model in models:
+        better = wide.index[(wide[model] > wide["treat all"]) & (wide[model] > 0)]
+        if len(better):
+            blocks.append(
+                ("p", f"{model}: net benefit above both treat-all and treat-none for thresholds "
+                      f"{better.min():g} to {better.max():g} (evaluated at {len(wide)} thresholds).")
+            )  # fmt: skip
+        else:
+            blocks.append(("p", f"{model}: no threshold where it beats both treat-all and treat-none."))
+    index = wide.index if len(wide) <= 8 else wide.index[np.linspace(0, len(wide) - 1, 6).round().astype(int)]
+    table = wide.loc[index, [*models, "treat all", "treat none"]].reset_index()
+    for column in table.columns[1:]:
+        table[column] = [_fmt(v, 3) for v in table[column]]
+    table["threshold"] = [f"{t:g}" for t in table["threshold"]]
+    blocks.append(("table", table))
+    blocks.append(
+        (
+            "p",
+            "Net benefit in true positives per patient (Vickers & Elkin, Med Decis Making 2006;26:565-574).",
+        )
+    )
+    return blocks
+
+
 def model_card(
     name: str,
     *,
@@ -304,6 +336,7 @@ def model_card(
     calibration: Any = None,
     subgroups: pd.DataFrame | None = None,
     external_validation: pd.DataFrame | None = None,
+    clinical_utility: pd.DataFrame | None = None,
     limitations: str | Sequence[str] | None = None,
 ) -> ModelCard:
     """Assemble a model card from fitted results, with a TRIPOD+AI-style checklist.
@@ -332,6 +365,9 @@ def model_card(
         From :func:`mlhc_course.audit.subgroup_report`.
     external_validation : pandas.DataFrame, default=None
         From :func:`mlhc_course.audit.external_validation_report`.
+    clinical_utility : pandas.DataFrame, default=None
+        A decision curve from :func:`mlhc_course.metrics.decision_curve`, summarised as the range
+        of thresholds where the model beats treat-all and treat-none, and a short table.
     limitations : str or sequence of str, default=None
         Known limitations and biases. A card without them is marked as not covering item 26.
 
@@ -357,6 +393,10 @@ def model_card(
     -----
     Sections are written only from what is passed in: the card never invents a number. A missing
     section is stated as "Not reported", which is itself information for the reader.
+
+    The checklist is deliberately strict: item 12e counts as covered only when discrimination,
+    calibration *and* clinical utility are reported, and item 23a only with intervals *and* a
+    subgroup analysis; otherwise it is "partly" covered.
 
     References
     ----------
@@ -398,13 +438,15 @@ def model_card(
                      [("p", "Not reported.")]))  # fmt: skip
     sections.append(("Subgroups", _subgroup_blocks(subgroups) if subgroups is not None else
                      [("p", "Not reported.")]))  # fmt: skip
+    if clinical_utility is not None:
+        sections.append(("Clinical utility", _utility_blocks(clinical_utility)))
     if external_validation is not None:
         sections.append(("External validation", _external_blocks(external_validation)))
     sections.append(("Limitations", _paragraphs(limitations) if limitations else [("p", "Not reported.")]))
 
     has_perf = performance is not None or discrimination is not None
     has_ci = (performance is not None) or (
-        discrimination is not None and not isinstance(discrimination, float)
+        discrimination is not None and not isinstance(discrimination, (int, float))
     )
     covered = {
         "3b": "yes",
@@ -412,8 +454,8 @@ def model_card(
         "8a": "yes" if has_outcome else "no",
         "12c": "yes" if model_details else "no",
         "12e": "yes"
-        if (has_perf and calibration is not None)
-        else ("partly" if has_perf or calibration else "no"),
+        if (has_perf and calibration is not None and clinical_utility is not None)
+        else ("partly" if has_perf or calibration is not None or clinical_utility is not None else "no"),
         "21": "yes" if (performance is not None or calibration is not None) else "no",
         "23a": "yes"
         if (has_ci and subgroups is not None)

@@ -9,7 +9,13 @@ import pytest
 
 from mlhc_course import reporting
 from mlhc_course.audit import external_validation_report, subgroup_report
-from mlhc_course.metrics import bootstrap_ci, calibration_summary, confusion_metrics, roc_auc_ci
+from mlhc_course.metrics import (
+    bootstrap_ci,
+    calibration_summary,
+    confusion_metrics,
+    decision_curve,
+    roc_auc_ci,
+)
 from mlhc_course.reporting import TRIPOD_AI_ITEMS, ModelCard, model_card
 
 
@@ -29,6 +35,7 @@ def results():
         "calibration": calibration_summary(y, p),
         "subgroups": subgroup_report(y, p, sex, threshold=0.3),
         "external": external_validation_report(y[:700], p[:700], y[700:], np.clip(p[700:] * 0.6, 0, 1)),
+        "utility": decision_curve(y, p, np.round(np.arange(0.05, 0.55, 0.05), 2)),
     }
 
 
@@ -42,6 +49,7 @@ def _full_card(results, **overrides):
         calibration=results["calibration"],
         subgroups=results["subgroups"],
         external_validation=results["external"],
+        clinical_utility=results["utility"],
         limitations=["Synthetic data.", "Not validated in children."],
     )
     kwargs.update(overrides)
@@ -58,8 +66,8 @@ def test_full_card_covers_every_section_and_checklist_item(results):
     assert isinstance(card, ModelCard)
     headings = [h for h, _ in card.sections]
     assert headings == [
-        "Intended use", "Data", "Model", "Performance", "Calibration", "Subgroups", "External validation",
-        "Limitations",
+        "Intended use", "Data", "Model", "Performance", "Calibration", "Subgroups", "Clinical utility",
+        "External validation", "Limitations",
     ]  # fmt: skip
     assert (card.checklist["covered"] == "yes").all()
     assert list(card.checklist["item"]) == [item for item, _, _ in TRIPOD_AI_ITEMS]
@@ -94,6 +102,24 @@ def test_card_numbers_come_from_the_results(results):
     assert "Risks are systematically" not in md  # the development model itself is well calibrated
 
 
+def test_clinical_utility_section(results):
+    card = _full_card(results)
+    blocks = card.section("Clinical utility")
+    curve = results["utility"]
+    wide = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
+    better = wide.index[(wide["model"] > wide["treat all"]) & (wide["model"] > 0)]
+    assert blocks[0][1].startswith(f"model: net benefit above both treat-all and treat-none for thresholds "
+                                   f"{better.min():g} to {better.max():g}")  # fmt: skip
+    table = blocks[1][1]
+    assert list(table.columns) == ["threshold", "model", "treat all", "treat none"]
+    assert len(table) == 6  # 10 thresholds, summarised at 6
+    assert table.iloc[0]["model"] == f"{wide['model'].iloc[0]:.3f}"
+    no_utility = _full_card(results, clinical_utility=None)
+    assert no_utility.checklist.set_index("item").loc["12e", "covered"] == "partly"
+    with pytest.raises(ValueError, match="decision_curve"):
+        _full_card(results, clinical_utility=results["subgroups"])
+
+
 def test_miscalibration_is_described(results):
     y, p = results["y"], results["p"]
     over = calibration_summary(y, np.clip(p * 1.8, 0, 1))
@@ -126,7 +152,7 @@ def test_notebook_reprs_escape_html(results):
     assert html.startswith('<div class="mlhc-model-card">') and html.rstrip().endswith("</div>")
     assert "&lt;score&gt; &gt; 5 &amp; the nurse agrees." in html
     assert "<score>" not in html
-    assert html.count("<table") == 4  # performance, subgroups, external validation, checklist
+    assert html.count("<table") == 5  # performance, subgroups, utility, external validation, checklist
     assert str(card) == card.to_markdown()
 
 
