@@ -103,6 +103,8 @@ def _check_binary_labels(y: ArrayLike, *, pos_label: Any = None, name: str = "y_
     if label_set <= {-1, 1}:
         return (arr == 1).astype(int)
     shown = sorted(label_set, key=str)
+    if name == "event":
+        raise ValueError(f"event has labels {shown}; encode it as 1 (event observed) or 0 (censored).")
     raise ValueError(
         f"{name} has labels {shown}, so the positive class is ambiguous. Pass pos_label= naming the positive "
         f"class (for example pos_label={shown[-1]!r}), or encode the outcome as 0/1."

@@ -538,6 +538,9 @@ def test_concordance_index_edge_cases():
     with pytest.raises(ValueError, match="non-negative"):
         concordance_index([1, -2, 3], [1, 0, 1], [0.1, 0.2, 0.3])
     assert concordance_index([1, 2, 3], [1, 1, 1], [0.5, 0.5, 0.5]) == 0.5
+    with pytest.raises(ValueError, match="1 \\(event observed\\) or 0 \\(censored\\)"):
+        concordance_index([1, 2, 3], ["died", "alive", "died"], [0.1, 0.2, 0.3])
+    assert concordance_index([1, 2, 3], [True, False, True], [0.3, 0.2, 0.1]) == 1.0
 
 
 # --- edge cases against sklearn -------------------------------------------------------------------
