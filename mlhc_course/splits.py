@@ -52,7 +52,7 @@ def patient_split(
     frame: pd.DataFrame,
     *,
     patient_col: str,
-    test_size: float = 0.2,
+    test_size: float | int = 0.2,
     random_state: int | np.random.RandomState | None = None,
 ) -> Split:
     """Split rows so that each patient is entirely in train or entirely in test.
