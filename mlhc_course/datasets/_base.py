@@ -218,18 +218,25 @@ def to_csv_bytes(frame: pd.DataFrame, columns: Sequence[Column]) -> bytes:
 
 
 def read_csv_typed(path: Path, columns: Sequence[Column]) -> pd.DataFrame:
-    """Read a canonical CSV back with the schema's dtypes (categoricals with their full category list)."""
-    dtypes = {c.name: c.numpy_dtype for c in columns}
+    """Read a canonical CSV back with the schema's dtypes (categoricals with their full category list).
+
+    Optional columns of the schema (e.g. pitfall columns) may be absent; the ones present must appear
+    in schema order, and no unknown column is allowed.
+    """
+    header = list(pd.read_csv(path, nrows=0).columns)
+    present = [c for c in columns if c.name in header]
+    if header != [c.name for c in present]:
+        raise CorruptDatasetError(
+            f"{path} has unexpected columns {header}; expected a subset, in order, of "
+            f"{[c.name for c in columns]}."
+        )
     frame = pd.read_csv(
         path,
-        dtype=dtypes,
+        dtype={c.name: c.numpy_dtype for c in present},
         keep_default_na=False,
-        na_values={c.name: [""] for c in columns if c.kind in {"float", "category"}},
+        na_values={c.name: [""] for c in present if c.kind in {"float", "category"}},
     )
-    expected = [c.name for c in columns]
-    if list(frame.columns) != expected:
-        raise CorruptDatasetError(f"{path} does not have the expected columns {expected}.")
-    for col in columns:
+    for col in present:
         if col.kind == "category":
             categories = (
                 sorted(frame[col.name].dropna().unique()) if col.categories is None else col.categories

@@ -142,7 +142,7 @@ def make_ward_vitals(
     --------
     >>> from mlhc_course.datasets import make_ward_vitals, news2_score
     >>> ward = make_ward_vitals(50, hours=24, random_state=0)
-    >>> ward.frame.groupby("admission_id").size().max() <= 24
+    >>> bool(ward.frame.groupby("admission_id").size().max() <= 24)
     True
     >>> bool(news2_score(ward.frame.dropna()).between(0, 20).all())
     True
