@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mlhc_course import datasets as ds
-from mlhc_course.datasets._base import read_checksums, sha256_bytes
+from mlhc_course.datasets._base import canonical_dir, read_checksums, sha256_bytes
 from mlhc_course.datasets._canonical import CANONICAL_DATASETS, generate_files
 
 LOADERS = {
@@ -111,3 +111,25 @@ def test_csv_floats_have_the_documented_decimals():
     assert len(row["true_risk"].split(".")[1]) == 6
     assert "." not in row["sbp"]
     assert np.isclose(float(row["true_risk"]), ds.load_primary_care_cohort().frame["true_risk"].iloc[0])
+
+
+def test_canonical_dir_in_a_source_checkout(repo_root):
+    assert canonical_dir() == repo_root / "datasets"
+
+
+def test_canonical_dir_prefers_the_copy_inside_an_installed_package(monkeypatch, tmp_path):
+    from mlhc_course.datasets import _base
+
+    package = tmp_path / "site-packages" / "mlhc_course"
+    (package / "_datasets").mkdir(parents=True)
+    monkeypatch.setattr(_base.resources, "files", lambda name: package)
+    assert _base.canonical_dir() == package / "_datasets"
+
+
+def test_wheels_carry_the_canonical_files_where_the_loaders_look(repo_root):
+    """pyproject's force-include must put datasets/ at mlhc_course/_datasets, as canonical_dir expects."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    config = tomllib.loads((repo_root / "pyproject.toml").read_text())
+    force_include = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert force_include["datasets"] == "mlhc_course/_datasets"

@@ -22,6 +22,8 @@ from sklearn.utils import Bunch
 __all__ = ["ClinicalDataset", "Column", "CorruptDatasetError", "canonical_dir"]
 
 CHECKSUM_FILE = "SHA256SUMS"
+#: Sex categories, in code order (0 = female, 1 = male), shared by every dataset.
+SEXES = ("female", "male")
 _FIELDS_MARKER = "<!-- fields -->"
 
 
@@ -134,6 +136,12 @@ def _to_numpy(obj: pd.Series | pd.DataFrame) -> np.ndarray:
 # --------------------------------------------------------------------------- datasheets
 
 
+def present_columns(columns: Sequence[Column], names: Sequence[str]) -> tuple[Column, ...]:
+    """The schema's columns that appear in ``names`` (optional pitfall columns may be absent), in schema order."""
+    names = set(names)
+    return tuple(c for c in columns if c.name in names)
+
+
 def fields_table(columns: Sequence[Column]) -> str:
     """The datasheet's field table (Markdown) generated from a schema."""
     rows = ["| field | type | unit | description |", "|---|---|---|---|"]
@@ -224,7 +232,7 @@ def read_csv_typed(path: Path, columns: Sequence[Column]) -> pd.DataFrame:
     in schema order, and no unknown column is allowed.
     """
     header = list(pd.read_csv(path, nrows=0).columns)
-    present = [c for c in columns if c.name in header]
+    present = present_columns(columns, header)
     if header != [c.name for c in present]:
         raise CorruptDatasetError(
             f"{path} has unexpected columns {header}; expected a subset, in order, of "

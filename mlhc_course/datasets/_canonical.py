@@ -26,6 +26,7 @@ from ._base import (
     datasheet,
     format_checksums,
     load_canonical,
+    present_columns,
     sha256_bytes,
     to_csv_bytes,
 )
@@ -56,11 +57,18 @@ class CanonicalDataset:
     generator: Callable[..., ClinicalDataset]
     params: dict[str, Any]
     seed: int
+    seed_name: str
     columns: tuple[Column, ...]
-    call: str  # how a reader reproduces it, shown in the datasheet
 
     def generate(self) -> ClinicalDataset:
         return self.generator(**self.params, random_state=self.seed)
+
+    @property
+    def call(self) -> str:
+        """How a reader reproduces the file, e.g. ``make_ward_vitals(400, hours=48, random_state=...)``."""
+        size, *options = self.params.items()
+        args = [repr(size[1]), *(f"{k}={v!r}" for k, v in options), f"random_state={self.seed_name}"]
+        return f"{self.generator.__name__}({', '.join(args)})"
 
 
 CANONICAL_DATASETS: dict[str, CanonicalDataset] = {
@@ -71,35 +79,31 @@ CANONICAL_DATASETS: dict[str, CanonicalDataset] = {
             generator=_primary_care.make_primary_care_cohort,
             params={"n_patients": 6000, "sites": 8, "site_shift": 0.5},
             seed=PRIMARY_CARE_SEED,
+            seed_name="PRIMARY_CARE_SEED",
             columns=_primary_care.COLUMNS,
-            call="make_primary_care_cohort(6000, sites=8, site_shift=0.5, random_state=PRIMARY_CARE_SEED)",
         ),
         CanonicalDataset(
             name="ward_vitals",
             generator=_ward.make_ward_vitals,
             params={"n_admissions": 400, "hours": 48},
             seed=WARD_VITALS_SEED,
+            seed_name="WARD_VITALS_SEED",
             columns=_ward.COLUMNS,
-            call="make_ward_vitals(400, hours=48, random_state=WARD_VITALS_SEED)",
         ),
         CanonicalDataset(
             name="clinical_notes",
             generator=_notes.make_clinical_notes,
             params={"n_notes": 2000},
             seed=CLINICAL_NOTES_SEED,
+            seed_name="CLINICAL_NOTES_SEED",
             columns=_notes.COLUMNS,
-            call="make_clinical_notes(2000, random_state=CLINICAL_NOTES_SEED)",
         ),
     )
 }
 
 
-def _present(columns: tuple[Column, ...], frame: pd.DataFrame) -> tuple[Column, ...]:
-    return tuple(c for c in columns if c.name in frame.columns)
-
-
 def _canonical_sheet(spec: CanonicalDataset, frame: pd.DataFrame, csv_sha256: str) -> str:
-    sheet = datasheet(spec.name, _present(spec.columns, frame))
+    sheet = datasheet(spec.name, present_columns(spec.columns, frame.columns))
     return (
         sheet.rstrip("\n")
         + "\n\n## This file\n\n"
@@ -116,7 +120,7 @@ def generate_files() -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for spec in CANONICAL_DATASETS.values():
         frame = spec.generate().frame
-        csv = to_csv_bytes(frame, _present(spec.columns, frame))
+        csv = to_csv_bytes(frame, present_columns(spec.columns, frame.columns))
         files[f"{spec.name}.csv"] = csv
         files[f"{spec.name}.md"] = _canonical_sheet(spec, frame, sha256_bytes(csv)).encode("utf-8")
     sums = {fname: sha256_bytes(data) for fname, data in files.items()}

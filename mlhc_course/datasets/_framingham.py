@@ -34,7 +34,6 @@ _COEF = {
 }
 _MEAN_LP = (26.1931, 23.9802)
 BASELINE_SURVIVAL_10Y = (0.95012, 0.88936)
-_SEXES = ("female", "male")
 
 
 def _sex_index(sex: npt.ArrayLike) -> np.ndarray:

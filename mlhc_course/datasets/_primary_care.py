@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import Interval, Options, check_keywords, check_param, check_random_state
-from ._base import ClinicalDataset, Column, build_dataset, datasheet
+from ._base import SEXES, ClinicalDataset, Column, build_dataset, datasheet, present_columns
 from ._framingham import BASELINE_SURVIVAL_10Y, MMOL_TO_MG_DL, framingham_linear_predictor
 
 __all__ = ["make_primary_care_cohort", "PRIMARY_CARE_PITFALLS", "STATIN_HR", "WEIBULL_SHAPE"]
@@ -43,8 +43,6 @@ _AGE_BAND_WEIGHTS = np.array([3.8, 3.7, 3.5, 3.8, 3.9, 3.6, 3.1, 2.8, 2.8, 2.0])
 #: Ethnic groups and shares, Census 2021, England and Wales (ONS): 81.7, 9.3, 4.0, 2.9, 2.1 %.
 ETHNICITIES = ("White", "Asian", "Black", "Mixed", "Other")
 _ETHNICITY_SHARES = np.array([0.817, 0.093, 0.040, 0.029, 0.021])
-
-SEXES = ("female", "male")
 
 #: The pitfall switches and their defaults (all off).
 PRIMARY_CARE_PITFALLS: dict[str, Any] = {
@@ -99,11 +97,6 @@ COLUMNS = (
     Column("event_true", "int", "Ground truth: a CVD event within 10 years of baseline (0/1)."),
     Column("event_recorded", "int", "The 10-year CVD event as recorded (the target; see `label_bias`)."),
 )
-
-
-def _columns(frame_columns) -> tuple[Column, ...]:
-    """The schema restricted to the columns present, with the practice categories filled in."""
-    return tuple(c for c in COLUMNS if c.name in frame_columns)
 
 
 def _practice_names(n_sites: int) -> list[str]:
@@ -263,7 +256,7 @@ def make_primary_care_cohort(
     if opts["site_shift"] > 0:
         _apply_lab_offsets(frame, site_effects)
 
-    frame = frame[[c.name for c in _columns(frame.columns)]]
+    frame = frame[[c.name for c in present_columns(COLUMNS, frame.columns)]]
     features = _BASE_FEATURES + (_LEAKY_FEATURES if opts["leaky_features"] else [])
     options = {"n_patients": n, "statin_hr": statin_hr, **opts}
     return build_dataset(
@@ -456,7 +449,8 @@ def _repeat_visits(frame: pd.DataFrame, max_visits: int, rng: np.random.Generato
     for col, (sd, decimals, low, high) in noise.items():
         noisy = np.clip(np.round(out[col].to_numpy() + sd * rng.standard_normal(m), decimals), low, high)
         out[col] = np.where(later, noisy, out[col].to_numpy())
-    out["age"] = out["age"].to_numpy() + (rng.random(m) < months / 12.0).astype(np.int64) * later
+    # completed years: a birthday falls in the interval with probability (fractional age + months / 12)
+    out["age"] = out["age"].to_numpy() + np.floor(rng.random(m) + months / 12.0).astype(np.int64) * later
     out["visit_number"] = visit.astype(np.int64)
     out["months_since_baseline"] = months.astype(np.int64)
     return out

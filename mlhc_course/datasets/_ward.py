@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import Interval, check_param, check_random_state
-from ._base import ClinicalDataset, Column, build_dataset, datasheet
+from ._base import SEXES, ClinicalDataset, Column, build_dataset, datasheet
 
 __all__ = ["make_ward_vitals", "DETERIORATION_TYPES"]
 
@@ -22,7 +22,6 @@ _CALLER = "make_ward_vitals"
 
 ACVPU = ("A", "C", "V", "P", "U")
 OUTCOMES = ("none", "icu_transfer", "death")
-SEXES = ("female", "male")
 
 #: Physiological signature of each deterioration type at full severity (added to the patient's
 #: baseline): respiration rate /min, SpO2 %, systolic BP mmHg, pulse /min, temperature degC, and the
