@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )  # fmt: skip
     print(
-        f"make_primary_care_cohort, every pitfall on: {t_pitfalls:.3f} s, {len(messy.frame) / t_pitfalls:,.0f} rows/s"
+        f"make_primary_care_cohort, every pitfall on: {t_pitfalls:.3f} s, "
+        f"{len(messy.frame) / t_pitfalls:,.0f} rows/s"
     )
     del messy
 

@@ -3,7 +3,8 @@
 Every public function validates its arguments at the door and raises a ``ValueError`` that names the
 parameter, the function, the valid range and the value it got, for example::
 
-    The 'n_patients' parameter of make_primary_care_cohort must be an int in the range [1, inf). Got -5 instead.
+    The 'n_patients' parameter of make_primary_care_cohort must be an int in the range [1, inf).
+    Got -5 instead.
 
 This module is small on purpose: constraints (:class:`Interval`, :class:`Options`), one checker
 (:func:`check_param`), the random-state check and the check for unknown keyword options.
@@ -144,7 +145,8 @@ def check_random_state(random_state: Any, *, caller: str) -> np.random.Generator
 
     Examples
     --------
-    >>> int(check_random_state(0, caller="f").integers(10)) == int(check_random_state(0, caller="f").integers(10))
+    >>> a, b = check_random_state(0, caller="f"), check_random_state(0, caller="f")
+    >>> int(a.integers(10)) == int(b.integers(10))
     True
     """
     if random_state is None or isinstance(random_state, np.random.Generator):

@@ -187,3 +187,29 @@ def test_label_bias_under_records_events_in_women_only():
     p = pd.Series(model.predict_proba(_X(f))[:, 1], index=f.index)
     assert p[women.index].mean() < 0.75 * women["event_true"].mean()
     assert p[men.index].mean() == pytest.approx(men["event_true"].mean(), rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("group", "column", "value"),
+    [("Black", "ethnicity", "Black"), ("most_deprived", "deprivation_quintile", 1)],
+)
+def test_label_bias_can_target_another_group(group, column, value):
+    f = make_primary_care_cohort(30_000, label_bias=0.6, label_bias_group=group, random_state=6).frame
+    inside = f[column] == value
+    assert (f.loc[~inside, "event_recorded"] == f.loc[~inside, "event_true"]).all()
+    captured = f.loc[inside, "event_recorded"].sum() / f.loc[inside, "event_true"].sum()
+    assert captured == pytest.approx(0.4, abs=0.1)
+
+
+def test_every_pitfall_at_once():
+    ds = make_primary_care_cohort(
+        3000, repeat_visits=3, leaky_features=True, missingness="informative", missing_rate=0.2, sites=5,
+        site_shift=0.8, temporal_drift=True, label_bias=0.3, random_state=8,
+    )  # fmt: skip
+    f = ds.frame
+    assert f["patient_id"].nunique() == 3000 and len(f) > 3000
+    assert f["practice"].nunique() == 5
+    assert f["total_chol"].isna().any() and not f["age"].isna().any()
+    assert (f["event_recorded"] <= f["event_true"]).all()
+    assert ds.feature_names[-2:] == ["cardiology_referral", "statin_at_followup"]
+    assert f["true_risk"].between(0, 1).all()

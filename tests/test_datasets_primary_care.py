@@ -1,4 +1,4 @@
-"""make_primary_care_cohort: realistic values, Framingham ground truth, event times, statin effect, determinism."""
+"""make_primary_care_cohort: plausible values, Framingham ground truth, event times, statin HR, determinism."""
 
 from __future__ import annotations
 

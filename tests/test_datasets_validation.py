@@ -1,4 +1,4 @@
-"""Every public function of mlhc_course.datasets rejects bad input with a ValueError naming the parameter and value."""
+"""Every public datasets function rejects bad input with a ValueError naming the parameter and the value."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ BAD_INPUTS = [
     (ds.make_primary_care_cohort, {"n_patients": 10, "missing_rate": 1.2}, "missing_rate", "1.2", "[0, 1]"),
     (ds.make_primary_care_cohort, {"n_patients": 10, "label_bias": -0.1}, "label_bias", "-0.1", "[0, 1]"),
     (ds.make_primary_care_cohort, {"n_patients": 10, "site_shift": 2}, "site_shift", "2", "[0, 1]"),
+    (ds.make_primary_care_cohort, {"n_patients": 10, "label_bias_group": "women"}, "label_bias_group", "'women'",
+     "'female', 'male', 'White'"),
     (ds.make_primary_care_cohort, {"n_patients": 10, "sites": 0}, "sites", "0", "[1, 999]"),
     (ds.make_primary_care_cohort, {"n_patients": 10, "missingness": "mnar"}, "missingness", "'mnar'",
      "'none', 'random', 'informative'"),

@@ -66,7 +66,8 @@ def verify(datasets_dir: Path | None) -> None:
         names = ", ".join(c.name for c in bad)
         click.echo(
             f"\n{len(bad)} of {len(checks)} files differ from what the generators produce: {names}.\n"
-            f"If you changed a generator on purpose, run `mlhc data build --datasets-dir {folder}` and commit "
+            "If you changed a generator on purpose, run "
+            f"`mlhc data build --datasets-dir {folder}` and commit "
             "the new files; otherwise restore them from git (`git checkout -- datasets/`).",
             err=True,
         )

@@ -1,4 +1,6 @@
-"""The dataset container, column schemas, datasheets and the canonical-file plumbing (find, hash, read, write).
+"""The dataset container, column schemas, datasheets and the canonical-file plumbing.
+
+Find, hash, read and write the canonical files.
 
 Every generator and loader returns a :class:`ClinicalDataset`. Each dataset declares its columns once,
 as a tuple of :class:`Column` (kind, unit, rounding, categories, description); that schema drives the
@@ -137,7 +139,7 @@ def _to_numpy(obj: pd.Series | pd.DataFrame) -> np.ndarray:
 
 
 def present_columns(columns: Sequence[Column], names: Sequence[str]) -> tuple[Column, ...]:
-    """The schema's columns that appear in ``names`` (optional pitfall columns may be absent), in schema order."""
+    """The schema's columns present in ``names``, in schema order (optional pitfall columns may be absent)."""
     names = set(names)
     return tuple(c for c in columns if c.name in names)
 

@@ -84,8 +84,9 @@ def news2_subscores(frame: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> import pandas as pd
-    >>> obs = pd.DataFrame({"resp_rate": [18, 26], "spo2": [97, 90], "on_oxygen": [0, 1], "sbp": [125, 88],
-    ...                     "heart_rate": [80, 135], "consciousness": ["A", "V"], "temperature": [37.0, 39.4]})
+    >>> obs = pd.DataFrame({"resp_rate": [18, 26], "spo2": [97, 90], "on_oxygen": [0, 1],
+    ...                     "sbp": [125, 88], "heart_rate": [80, 135], "consciousness": ["A", "V"],
+    ...                     "temperature": [37.0, 39.4]})
     >>> news2_subscores(obs).sum(axis=1).tolist()
     [0.0, 19.0]
     """

@@ -54,8 +54,11 @@ PRIMARY_CARE_PITFALLS: dict[str, Any] = {
     "site_shift": 0.0,
     "temporal_drift": False,
     "label_bias": 0.0,
+    "label_bias_group": "female",
 }
 _MISSINGNESS = ("none", "random", "informative")
+#: Subgroups whose events ``label_bias`` can under-record.
+LABEL_BIAS_GROUPS = ("female", "male", *ETHNICITIES, "most_deprived")
 _DEFAULT_MAX_VISITS = 4
 
 _BASE_FEATURES = [
@@ -125,6 +128,9 @@ def _check_pitfalls(pitfalls: dict[str, Any]) -> dict[str, Any]:
     check_param(opts["site_shift"], Interval(float, 0, 1), name="site_shift", caller=_CALLER)
     check_param(opts["temporal_drift"], bool, name="temporal_drift", caller=_CALLER)
     check_param(opts["label_bias"], Interval(float, 0, 1), name="label_bias", caller=_CALLER)
+    check_param(
+        opts["label_bias_group"], Options(str, LABEL_BIAS_GROUPS), name="label_bias_group", caller=_CALLER
+    )
     return opts
 
 
@@ -185,8 +191,11 @@ def make_primary_care_cohort(
             (3% a year) and, from 2010, HbA1c 42-47 mmol/mol ("non-diabetic hyperglycaemia") is coded
             as diabetes. A model trained on early years is miscalibrated later.
         label_bias : float, default=0.0
-            Share of true events in women that the record misses, in [0, 1]: ``event_recorded``
-            under-captures women's events while ``event_true`` keeps them.
+            Share of true events in the ``label_bias_group`` that the record misses, in [0, 1]:
+            ``event_recorded`` under-captures that group's events while ``event_true`` keeps them.
+        label_bias_group : str, default="female"
+            The under-recorded subgroup: "female", "male", an ethnic group ("White", "Asian",
+            "Black", "Mixed", "Other") or "most_deprived" (deprivation quintile 1).
 
     Returns
     -------
@@ -244,7 +253,7 @@ def make_primary_care_cohort(
     frame, lp, site_effects = _baseline(n, opts, rng_core, rng_site)
     _assign_statin_and_outcome(frame, lp, site_effects, opts, statin_hr, rng_core, rng_event)
     if opts["label_bias"] > 0:
-        missed = (frame["sex"].cat.codes.to_numpy() == 0) & (rng_label.random(n) < opts["label_bias"])
+        missed = _in_group(frame, opts["label_bias_group"]) & (rng_label.random(n) < opts["label_bias"])
         frame["event_recorded"] = np.where(missed, 0, frame["event_true"].to_numpy())
     if opts["leaky_features"]:
         _add_leaky_features(frame, rng_leaky)
@@ -273,7 +282,7 @@ def make_primary_care_cohort(
 
 
 def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: np.random.Generator):
-    """Demographics, risk factors and labs at the baseline visit; returns (frame, centred lp, site effects)."""
+    """Demographics, risk factors and labs at baseline; returns (frame, centred lp, site effects)."""
     n_sites, shift = opts["sites"], opts["site_shift"]
     site = rng.integers(n_sites, size=n)
     # Site effects (all zero when site_shift == 0). Drawn from their own stream.
@@ -420,6 +429,15 @@ def _assign_statin_and_outcome(frame, lp, effects, opts, statin_hr, rng, rng_eve
     frame["event_observed"] = (t_event <= t_censor).astype(np.int64)
     frame["event_true"] = (t_event <= 10.0).astype(np.int64)
     frame["event_recorded"] = frame["event_true"].to_numpy()
+
+
+def _in_group(frame: pd.DataFrame, group: str) -> np.ndarray:
+    """Membership of a ``LABEL_BIAS_GROUPS`` subgroup."""
+    if group in SEXES:
+        return (frame["sex"] == group).to_numpy()
+    if group == "most_deprived":
+        return (frame["deprivation_quintile"] == 1).to_numpy()
+    return (frame["ethnicity"] == group).to_numpy()
 
 
 def _add_leaky_features(frame: pd.DataFrame, rng: np.random.Generator) -> None:
