@@ -119,7 +119,6 @@ def make_clinical_notes(
     >>> negated = notes.frame.pulmonary_embolism_mention == "negated"
     >>> int(notes.frame.loc[negated, "pulmonary_embolism"].sum())
     0
-    True
     """
     check_param(n_notes, Interval(int, 1, None, closed="left"), name="n_notes", caller=_CALLER)
     check_param(prevalence, Interval(float, 0, 1), name="prevalence", caller=_CALLER)
