@@ -1,0 +1,436 @@
+"""Autograding: intake, parallel sandboxed execution, and nbgrader's own bookkeeping.
+
+One grading run:
+
+1. **Intake** (:mod:`._intake`) stages a clean copy of each submission in a private folder.
+2. **Prefetch**: each staged notebook goes through nbgrader's own sanitising preprocessors (the
+   ``Autograde.sanitize_preprocessors``) and starts executing in a sandboxed kernel, ``jobs`` at a
+   time (:class:`._execute.ParallelRunner`).
+3. **Bookkeeping**: meanwhile, in this thread, nbgrader's ``Autograde`` converter (as ``NbGraderAPI.autograde`` runs it) grades the students one by one
+   against the staged copies, exactly as ``nbgrader autograde`` would, except that its ``Execute`` step
+   is :class:`._execute.SandboxedExecute`, which picks up the result computed in step 2 for exactly
+   this notebook (or runs it now if the notebook differs). Only this thread writes the gradebook, so
+   SQLite's single writer is never contended, and PostgreSQL works the same way.
+4. A submission that cannot be graded gets zero on every grade cell (nbgrader's rule for a missing
+   notebook) and a logged reason; nothing stops the batch.
+
+Re-running is idempotent: nbgrader updates each grade in place (``force=True``), and manual scores
+given in the formgrader are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+from nbgrader.preprocessors import OverwriteCells
+
+from . import _execute
+from ._course import Course
+from ._intake import Intake, copy_timestamp, list_submissions, stage_submission
+from ._sandbox import DEFAULT_FILE_SIZE_LIMIT, DEFAULT_MEMORY_LIMIT, SandboxPolicy, warn_if_unsandboxed
+
+log = logging.getLogger("mlhc_course.grading")
+
+
+class RestoreLockedCells(OverwriteCells):
+    """nbgrader's ``OverwriteCells`` with its missing-cell restore, in the source notebook's order.
+
+    nbgrader (0.9.6) re-adds deleted grade cells after "the previous source cell", but the gradebook
+    does not keep cell order, and the previous cell must itself be a grade or solution cell. This
+    subclass places each missing grade cell or locked cell after the nearest earlier cell of the
+    source notebook that the submission still has.
+    """
+
+    def add_missing_grade_cells(self, nb, resources):
+        order = _execute._ACTIVE["order"].get((self.assignment_id, self.notebook_id))
+        if not order:
+            return super().add_missing_grade_cells(nb, resources)
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_cells = {c.name: c for c in source_nb.source_cells}
+        grade_cells = {c.name: c for c in source_nb.grade_cells}
+        solution_ids = {c.name for c in source_nb.solution_cells}
+
+        def position(gid: str) -> int | None:
+            for index, cell in enumerate(nb.cells):
+                if cell.metadata.get("nbgrader", {}).get("grade_id") == gid:
+                    return index
+            return None
+
+        for k, gid in enumerate(order):
+            if position(gid) is not None or gid not in source_cells:
+                continue
+            source = source_cells[gid]
+            if gid in grade_cells:
+                cell = self.missing_cell_transform(
+                    source, grade_cells[gid].max_score, is_solution=gid in solution_ids
+                )
+            elif source.locked:
+                cell = _locked_cell(source, self.missing_cell_notification.format(cell_id=gid))
+            else:
+                continue  # a deleted answer cell stays deleted: its tests will fail
+            self.log.warning("Missing cell %s restored from the source", gid)
+            before = [position(g) for g in order[:k]]
+            before = [p for p in before if p is not None]
+            nb.cells.insert(max(before) + 1 if before else 0, cell)
+        return nb, resources
+
+
+def _locked_cell(source, notification: str) -> NotebookNode:
+    meta = {
+        "nbgrader": {
+            "grade": False,
+            "grade_id": source.name,
+            "locked": True,
+            "solution": False,
+            "task": False,
+            "checksum": source.checksum,
+            "schema_version": 3,
+        },
+        "deletable": False,
+        "editable": False,
+    }
+    if source.cell_type == "code":
+        return nbformat.v4.new_code_cell("# " + notification + source.source, metadata=meta)
+    return nbformat.v4.new_markdown_cell(notification + source.source, metadata=meta)
+
+
+@dataclass
+class SubmissionResult:
+    """The outcome of grading one student's submission.
+
+    Attributes
+    ----------
+    student_id : str
+    status : {"graded", "failed"}
+        ``"failed"`` means nothing could be executed; the gradebook then holds zeros.
+    score, max_score : float
+        Total score in the gradebook after this run (auto plus any manual scores) and the maximum.
+    reasons : list of str
+        Why (part of) the submission could not be graded.
+    notes : list of str
+        What the instructor should know: restored cells, renames, timeouts, kernel deaths, truncated
+        output, undone monkeypatching.
+    seconds : float
+        Wall time spent on this submission in the bookkeeping thread.
+    """
+
+    student_id: str
+    status: str
+    score: float = 0.0
+    max_score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class GradingRun:
+    """The outcome of :func:`autograde`: one :class:`SubmissionResult` per student, and how it ran."""
+
+    assignment_id: str
+    results: list[SubmissionResult]
+    sandboxed: bool
+    jobs: int
+    wall_time: float
+    log_path: str
+
+    def result(self, student_id: str) -> SubmissionResult:
+        """The result of one student (``KeyError`` if they were not graded in this run)."""
+        for r in self.results:
+            if r.student_id == student_id:
+                return r
+        raise KeyError(
+            f"{student_id!r} was not graded in this run; graded: {[r.student_id for r in self.results]}"
+        )
+
+    @property
+    def failed(self) -> list[SubmissionResult]:
+        """Results with a failure reason."""
+        return [r for r in self.results if r.status == "failed" or r.reasons]
+
+
+def grading_log_path(course: Course, assignment_id: str) -> Path:
+    """Where the per-submission outcomes of grading runs are kept (next to nbgrader's folders)."""
+    return course.directory("autograded").parent / "grading_log" / f"{assignment_id}.json"
+
+
+def read_grading_log(course: Course, assignment_id: str) -> dict[str, dict]:
+    """The latest outcome per student, as written by :func:`autograde` (empty if never graded)."""
+    path = grading_log_path(course, assignment_id)
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def ensure_assignment_in_gradebook(course: Course, assignment_id: str) -> None:
+    """Run nbgrader's ``generate_assignment`` if the gradebook does not know the assignment yet."""
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as gb:
+        try:
+            gb.find_assignment(assignment_id)
+            return
+        except MissingEntry:
+            pass
+    log.info("%s is not in the gradebook yet: generating the release to register it", assignment_id)
+    result = course.run_converter("GenerateAssignment", assignment_id, force=True, create_assignment=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment_id} failed:\n{result.get('log', '')}")
+
+
+def _zero_grades(course: Course, assignment_id: str, student_id: str, staged: Path) -> None:
+    # nbgrader's rule for a missing notebook (Autograde.init_assignment): every grade is zero and
+    # needs no manual grading. The student and submission rows are created if needed.
+    from nbgrader.coursedir import CourseDirectory
+
+    timestamp = CourseDirectory(config=course.config).get_existing_timestamp(str(staged))
+    with course.gradebook() as gb:
+        gb.update_or_create_student(student_id)
+        if timestamp:
+            gb.update_or_create_submission(assignment_id, student_id, timestamp=timestamp)
+        else:
+            gb.update_or_create_submission(assignment_id, student_id)
+        submission = gb.find_submission(assignment_id, student_id)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _score(course: Course, assignment_id: str, student_id: str) -> tuple[float, float]:
+    with course.gradebook() as gb:
+        submission = gb.find_submission(assignment_id, student_id)
+        return float(submission.score), float(submission.max_score)
+
+
+def _source_order(course: Course, assignment_id: str, notebook_id: str) -> list[str]:
+    nb = nbformat.read(course.path("source", assignment_id) / f"{notebook_id}.ipynb", as_version=4)
+    return [
+        c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id")
+    ]
+
+
+def _grading_config(course: Course, staging: Path):
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        IgnorePattern,
+        LimitOutput,
+        OverwriteKernelspec,
+        SaveAutoGrades,
+    )
+    from traitlets.config import Config
+
+    config = Config()
+    config.merge(course.config)
+    config.CourseDirectory.submitted_directory = str(staging)
+    config.Autograde.sanitize_preprocessors = [
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteKernelspec,
+        RestoreLockedCells,
+        CheckCellMetadata,
+    ]
+    config.Autograde.autograde_preprocessors = [
+        _execute.SandboxedExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    config.RestoreLockedCells.add_missing_cells = True
+    return config
+
+
+def _error_lines(captured: str, limit: int = 3) -> list[str]:
+    lines = [ln.strip() for ln in captured.splitlines() if ln.startswith("[ERROR]")]
+    return [ln[len("[ERROR]") :].strip() for ln in lines[-limit:]] or [
+        "nbgrader could not grade this submission"
+    ]
+
+
+def autograde(
+    course: Course,
+    assignment_id: str,
+    *,
+    students: list[str] | None = None,
+    jobs: int | None = None,
+    timeout: int | None = None,
+    memory_limit: int = DEFAULT_MEMORY_LIMIT,
+    file_size_limit: int = DEFAULT_FILE_SIZE_LIMIT,
+    output_limit: int = _execute.DEFAULT_OUTPUT_LIMIT,
+    sandbox: bool | None = None,
+    progress: Callable[[SubmissionResult, int, int], None] | None = None,
+) -> GradingRun:
+    """Autograde submissions in parallel, in a sandbox, into nbgrader's gradebook.
+
+    Parameters
+    ----------
+    course : Course
+        The course (see :func:`open_course`).
+    assignment_id : str
+        The assignment, e.g. ``"ps1_diagnostic_metrics"``.
+    students : list of str, default=None
+        Student ids to grade; ``None`` grades every folder under ``submitted/*/{assignment_id}``.
+    jobs : int, default=None
+        Kernels running at once; ``None`` means ``os.cpu_count()``.
+    timeout : int, default=None
+        Per-cell timeout in seconds; ``None`` keeps nbgrader's configured ``Execute.timeout``.
+    memory_limit, file_size_limit : int
+        Address-space and file-size limits of each kernel, in bytes.
+    output_limit : int, default=1_000_000
+        Characters of stream and display output kept per cell.
+    sandbox : bool, default=None
+        ``None`` uses bubblewrap if it works here (with a loud warning if not); ``False`` disables it.
+    progress : callable, default=None
+        Called as ``progress(result, done, total)`` after each student.
+
+    Returns
+    -------
+    GradingRun
+        One result per student; the same outcomes are written to the grading log.
+
+    Raises
+    ------
+    ValueError
+        If the assignment has no source notebooks, or a parameter is out of range.
+    """
+    start = time.perf_counter()
+    course.check_assignment(assignment_id)
+    jobs = (os.cpu_count() or 1) if jobs is None else jobs
+    if jobs < 1:
+        raise ValueError(f"The 'jobs' parameter must be an int in the range [1, inf). Got {jobs!r} instead.")
+    if timeout is not None and timeout < 1:
+        raise ValueError(
+            f"The 'timeout' parameter must be an int in the range [1, inf). Got {timeout!r} instead."
+        )
+    ensure_assignment_in_gradebook(course, assignment_id)
+
+    submitted_root = course.directory("submitted")
+    available = list_submissions(submitted_root, assignment_id)
+    wanted = available if students is None else list(students)
+    policy = SandboxPolicy.for_course(
+        course, memory_limit=memory_limit, file_size_limit=file_size_limit, use_bwrap=sandbox
+    )
+    sandboxed = warn_if_unsandboxed(policy) if sandbox is not False else False
+    if sandbox is False:
+        log.warning("Grading without a sandbox (sandbox=False): student code runs with the grader's rights.")
+    notebook_ids = course.notebook_ids(assignment_id)
+    release_dir = course.path("release", assignment_id)
+    staging = Path(tempfile.mkdtemp(prefix="mlhc-staging-"))
+    config = _grading_config(course, staging)
+    client_kwargs = {"output_limit": output_limit}
+    if timeout is not None:
+        client_kwargs["timeout"] = timeout
+        config.Execute.timeout = timeout
+    runner = _execute.ParallelRunner(jobs, policy, config, client_kwargs)
+    _execute._ACTIVE.update(
+        runner=runner,
+        events={},
+        order={(assignment_id, nb_id): _source_order(course, assignment_id, nb_id) for nb_id in notebook_ids},
+    )
+    results: list[SubmissionResult] = []
+    try:
+        # Intake and prefetch, student by student, so that kernels start after the first one:
+        # each staged notebook goes through nbgrader's own sanitising preprocessors and starts
+        # executing right away, ``jobs`` at a time.
+        sanitizers = [pp(config=config) for pp in config.Autograde.sanitize_preprocessors]
+        source_dir = course.path("source", assignment_id)
+        release_cache: dict[str, object] = {}
+        intakes: dict[str, Intake] = {}
+        for student in wanted:
+            folder = submitted_root / student / assignment_id
+            staged = staging / student / assignment_id
+            if not folder.is_dir():
+                intakes[student] = Intake(student, reasons=[f"no submission folder {folder}"])
+                continue
+            intake = stage_submission(student, folder, staged, notebook_ids, release_dir, release_cache)
+            intakes[student] = intake
+            copy_timestamp(folder, staged)
+            for nb_id in intake.usable:
+                resources = {
+                    "unique_key": nb_id,
+                    "nbgrader": {
+                        "student": student,
+                        "assignment": assignment_id,
+                        "notebook": nb_id,
+                        "db_url": course.db_url,
+                    },
+                    "metadata": {"path": str(staged)},
+                }
+                try:
+                    nb = nbformat.read(staged / f"{nb_id}.ipynb", as_version=4)
+                    for sanitize in sanitizers:
+                        nb, resources = sanitize(nb, resources)
+                except Exception as exc:  # nbgrader's own pass reports the same error for this student
+                    log.debug("prefetch of %s/%s failed: %s", student, nb_id, exc)
+                    continue
+                runner.prefetch((student, assignment_id, nb_id), nb, [str(staged), str(source_dir)])
+
+        # Bookkeeping, one student at a time, through nbgrader's Autograde converter.
+        for done, (student, intake) in enumerate(intakes.items(), start=1):
+            t0 = time.perf_counter()
+            result = SubmissionResult(
+                student, "graded", reasons=list(intake.reasons), notes=list(intake.notes)
+            )
+            staged = staging / student / assignment_id
+            if not intake.usable:
+                result.status = "failed"
+                shutil.rmtree(course.path("autograded", assignment_id, student), ignore_errors=True)
+                _zero_grades(course, assignment_id, student, staged)
+            else:
+                outcome = course.run_converter(
+                    "Autograde", assignment_id, student, config=config, force=True, create_student=True
+                )
+                for nb_id in intake.usable:
+                    result.notes.extend(
+                        f"{nb_id}: {event}"
+                        for event in _execute._ACTIVE["events"].pop((student, assignment_id, nb_id), [])
+                    )
+                if not outcome["success"]:
+                    result.status = "failed"
+                    result.reasons.extend(_error_lines(outcome.get("log", "")))
+                    _zero_grades(course, assignment_id, student, staged)
+            result.score, result.max_score = _score(course, assignment_id, student)
+            result.seconds = time.perf_counter() - t0
+            results.append(result)
+            level = logging.WARNING if result.status == "failed" or result.reasons else logging.INFO
+            log.log(
+                level,
+                "%s: %s %.1f/%.1f %s",
+                student,
+                result.status,
+                result.score,
+                result.max_score,
+                "; ".join(result.reasons),
+            )
+            if progress is not None:
+                progress(result, done, len(intakes))
+    finally:
+        runner.close()
+        _execute._ACTIVE.update(runner=None, events={}, order={})
+        shutil.rmtree(staging, ignore_errors=True)
+
+    path = grading_log_path(course, assignment_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    logbook = read_grading_log(course, assignment_id)
+    for r in results:
+        logbook[r.student_id] = asdict(r)
+    path.write_text(json.dumps(logbook, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    return GradingRun(assignment_id, results, sandboxed, jobs, time.perf_counter() - start, str(path))

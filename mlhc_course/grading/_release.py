@@ -1,0 +1,73 @@
+"""Releasing an assignment: nbgrader's ``generate_assignment``, then a leak check."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+
+from ._course import Course
+
+_SOLUTION = re.compile(r"### BEGIN SOLUTION(.*?)### END SOLUTION", re.S)
+_HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
+
+
+def _secret_lines(source_nb) -> set[str]:
+    """Lines that only the instructor may see: inside solution and hidden-test regions."""
+    secrets = set()
+    for cell in source_nb.cells:
+        for pattern in (_SOLUTION, _HIDDEN):
+            for block in pattern.findall(cell.source):
+                secrets.update(line.strip() for line in block.splitlines() if len(line.strip()) > 12)
+    return secrets
+
+
+def find_leaks(source_path: Path, release_path: Path) -> list[str]:
+    """Solution or hidden-test lines of ``source_path`` that appear in ``release_path``."""
+    secrets = _secret_lines(nbformat.read(source_path, as_version=4))
+    released = nbformat.read(release_path, as_version=4)
+    text = "\n".join(cell.source for cell in released.cells)
+    leaks = [line for line in sorted(secrets) if line in text]
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        if marker in text:
+            leaks.append(marker)
+    return leaks
+
+
+def release_assignment(course: Course, assignment_id: str) -> Path:
+    """Generate the student version of an assignment and check that it leaks nothing.
+
+    Parameters
+    ----------
+    course : Course
+        The course.
+    assignment_id : str
+        An assignment with a folder of source notebooks.
+
+    Returns
+    -------
+    Path
+        The release folder, ``release/{assignment_id}``.
+
+    Raises
+    ------
+    ValueError
+        If the assignment is unknown.
+    RuntimeError
+        If nbgrader fails, or a solution or hidden-test line survives in the release.
+    """
+    course.check_assignment(assignment_id)
+    result = course.run_converter("GenerateAssignment", assignment_id, force=True, create_assignment=True)
+    if not result["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment_id} failed:\n{result.get('log', '')}")
+    release = course.path("release", assignment_id)
+    for nb_id in course.notebook_ids(assignment_id):
+        leaks = find_leaks(
+            course.path("source", assignment_id) / f"{nb_id}.ipynb", release / f"{nb_id}.ipynb"
+        )
+        if leaks:
+            raise RuntimeError(
+                f"The release of {assignment_id}/{nb_id} leaks instructor-only text: {leaks[:5]}"
+            )
+    return release
