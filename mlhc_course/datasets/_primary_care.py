@@ -454,7 +454,9 @@ def _repeat_visits(frame: pd.DataFrame, max_visits: int, rng: np.random.Generato
     n = len(frame)
     n_visits = 1 + rng.binomial(max_visits - 1, 0.5, size=n)
     rows = np.repeat(np.arange(n), n_visits)
-    out = frame.iloc[rows].reset_index(drop=True)
+    # Columns are taken and edited as arrays and the frame built once: a DataFrame-wide take, or
+    # column assignments on a large frame, copy and consolidate every block.
+    columns = {col: frame[col].array.take(rows) for col in frame.columns}
     starts = np.repeat(np.cumsum(n_visits) - n_visits, n_visits)
     visit = np.arange(len(rows)) - starts
     months = np.where(visit == 0, 0, visit * 6 + rng.integers(0, 6, size=len(rows)))
@@ -465,13 +467,16 @@ def _repeat_visits(frame: pd.DataFrame, max_visits: int, rng: np.random.Generato
     noise = {"sbp": (8, 0, 85, 230), "total_chol": (0.3, 1, 2.5, 10.5), "hdl_chol": (0.08, 2, 0.5, 3.5),
              "bmi": (0.5, 1, 15, 60), "egfr": (5, 0, 8, 140), "hba1c": (2, 0, 20, 130)}  # fmt: skip
     for col, (sd, decimals, low, high) in noise.items():
-        noisy = np.clip(np.round(out[col].to_numpy() + sd * rng.standard_normal(m), decimals), low, high)
-        out[col] = np.where(later, noisy, out[col].to_numpy())
+        values = np.asarray(columns[col])
+        noisy = np.clip(np.round(values + sd * rng.standard_normal(m), decimals), low, high)
+        columns[col] = np.where(later, noisy, values)
     # completed years: a birthday falls in the interval with probability (fractional age + months / 12)
-    out["age"] = out["age"].to_numpy() + np.floor(rng.random(m) + months / 12.0).astype(np.int64) * later
-    out["visit_number"] = visit.astype(np.int64)
-    out["months_since_baseline"] = months.astype(np.int64)
-    return out
+    columns["age"] = (
+        np.asarray(columns["age"]) + np.floor(rng.random(m) + months / 12.0).astype(np.int64) * later
+    )
+    columns["visit_number"] = visit.astype(np.int64)
+    columns["months_since_baseline"] = months.astype(np.int64)
+    return pd.DataFrame(columns)
 
 
 _LAB_PANELS = {"lipids": ("total_chol", "hdl_chol"), "hba1c": ("hba1c",), "egfr": ("egfr",)}
