@@ -80,7 +80,7 @@ class ClinicalDataset(Bunch):
         true_risk = self.get("true_risk")
         if true_risk is not None:
             lines.append(f"  true_risk: mean {float(np.mean(true_risk)):.3f}")
-        options = {k: v for k, v in (self.get("options") or {}).items()}
+        options = self.get("options") or {}
         if options:
             lines.append("  options: " + ", ".join(f"{k}={v!r}" for k, v in options.items()))
         lines.append("  DESCR: the datasheet (print(ds.DESCR))")

@@ -246,8 +246,8 @@ def make_primary_care_cohort(
 
     # Independent streams per component, so that switching a pitfall on leaves the rest unchanged
     # (common random numbers: a pitfall's effect is not confounded by a different sample).
-    streams = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=8)]
-    rng_core, rng_site, rng_visit, rng_missing, rng_leaky, rng_label, rng_event, _ = streams
+    streams = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=7)]
+    rng_core, rng_site, rng_visit, rng_missing, rng_leaky, rng_label, rng_event = streams
 
     n = int(n_patients)
     frame, lp, site_effects = _baseline(n, opts, rng_core, rng_site)
