@@ -9,6 +9,7 @@ import pytest
 
 MODULES = [
     "mlhc_course._validation",
+    "mlhc_course.datasets._base",
     "mlhc_course.datasets._framingham",
     "mlhc_course.datasets._news2",
     "mlhc_course.datasets._primary_care",

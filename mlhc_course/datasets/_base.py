@@ -1,6 +1,4 @@
-"""The dataset container, column schemas, datasheets and the canonical-file plumbing.
-
-Find, hash, read and write the canonical files.
+"""The dataset container, column schemas, datasheets, and finding, hashing, reading and writing files.
 
 Every generator and loader returns a :class:`ClinicalDataset`. Each dataset declares its columns once,
 as a tuple of :class:`Column` (kind, unit, rounding, categories, description); that schema drives the
@@ -58,6 +56,15 @@ class ClinicalDataset(Bunch):
     ``target``, ``feature_names``, ``target_names`` (the target columns), ``true_risk`` (the
     ground-truth probability, or None), ``DESCR`` (the datasheet), ``name`` and ``options``
     (the generator's parameters, pitfall switches included).
+
+    Examples
+    --------
+    >>> from mlhc_course.datasets import make_primary_care_cohort
+    >>> ds = make_primary_care_cohort(200, random_state=0)
+    >>> ds.frame is ds["frame"], ds.target.name
+    (True, 'event_recorded')
+    >>> print(repr(ds).splitlines()[0])
+    ClinicalDataset('primary_care_cohort': 200 rows)
     """
 
     def __repr__(self) -> str:
