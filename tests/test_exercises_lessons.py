@@ -95,3 +95,297 @@ def test_l04_admission_level_nne_on_the_lesson_ward(l04_ward):
     row = metrics.threshold_table(per_admission["deteriorated"], per_admission["max_news2"], [5]).iloc[0]
     assert (row["TP"], row["FP"], row["FN"]) == (147, 553, 3)
     assert np.isclose(row["NNE"], 700 / 147)
+
+
+# --------------------------------------------------------------------------------------------------
+# Lesson 5 (notebooks/05_shift_drift_label_bias.ipynb)
+# --------------------------------------------------------------------------------------------------
+L05_SEED = 2026
+L05_N = 8_000
+L05_FEATURES = ["age", "male", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated"]
+L05_EXTERNAL = ["P09", "P10", "P11", "P12"]
+
+
+def _l05_predictors(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(male=(frame["sex"] == "male").astype(int))[L05_FEATURES]
+
+
+def _l05_fit(frame: pd.DataFrame, outcome: str = "event_recorded"):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000))
+    return model.fit(_l05_predictors(frame), frame[outcome])
+
+
+def _l05_risk(model, frame: pd.DataFrame) -> np.ndarray:
+    return model.predict_proba(_l05_predictors(frame))[:, 1]
+
+
+def _l05_external_oe(site_shift: float) -> float:
+    """Pooled O/E in the external practices P09-P12, as in the lesson's site-shift section."""
+    from mlhc_course import audit, splits
+
+    regional = datasets.make_primary_care_cohort(
+        L05_N, sites=12, site_shift=site_shift, random_state=L05_SEED
+    ).frame
+    development, external = splits.site_split(regional, site_col="practice", test_sites=L05_EXTERNAL)
+    train, internal = splits.patient_split(
+        development, patient_col="patient_id", test_size=0.3, random_state=L05_SEED
+    )
+    model = _l05_fit(train)
+    report = audit.external_validation_report(
+        internal["event_recorded"],
+        _l05_risk(model, internal),
+        external["event_recorded"],
+        _l05_risk(model, external),
+        names=("internal", "external"),
+    )
+    return float(report.loc["O/E", "external"])
+
+
+def _l05_women_sensitivity(label_bias: float, outcome: str = "event_recorded") -> float:
+    """Sensitivity at 10% in women against the true events, as in the lesson's label-bias section."""
+    from mlhc_course import audit, splits
+
+    biased = datasets.make_primary_care_cohort(L05_N, label_bias=label_bias, random_state=L05_SEED).frame
+    train, test = splits.patient_split(biased, patient_col="patient_id", test_size=0.3, random_state=L05_SEED)
+    model = _l05_fit(train, outcome)
+    report = audit.subgroup_report(
+        test["event_true"], _l05_risk(model, test), test["sex"].astype(str), threshold=0.10
+    )
+    return float(report.query("group == 'female' and metric == 'sensitivity'")["value"].item())
+
+
+def test_l05_ex1_validation_design_for_the_same_practices():
+    assert exercises.check("l05_ex1_validation_design", "temporal").passed is True
+    assert exercises.check("l05_ex1_validation_design", " Temporal ").passed is True
+    result = exercises.check("l05_ex1_validation_design", "site")
+    assert result.passed is False and "same practices" in result.hint
+
+
+def test_l05_ex2_external_oe_with_exchangeable_practices():
+    oe_shift, oe_none = _l05_external_oe(1.0), _l05_external_oe(0.0)
+    assert oe_shift == pytest.approx(0.900, abs=0.001)  # the lesson's own figure
+    assert exercises.check("l05_ex2_oe_exchangeable_practices", oe_none).passed is True
+    result = exercises.check("l05_ex2_oe_exchangeable_practices", round(oe_shift, 3))
+    assert result.passed is False and "site_shift=1.0" in result.hint
+
+
+def test_l05_ex3_women_sensitivity_with_less_label_bias():
+    half, quarter = _l05_women_sensitivity(0.5), _l05_women_sensitivity(0.25)
+    oracle = _l05_women_sensitivity(0.25, outcome="event_true")
+    assert half == pytest.approx(0.184, abs=0.001)  # the lesson's own figure at label_bias=0.5
+    assert half < quarter < oracle  # less under-recording, less under-prediction
+    assert exercises.check("l05_ex3_women_sensitivity", quarter).passed is True
+    result = exercises.check("l05_ex3_women_sensitivity", round(half, 3))
+    assert result.passed is False and "0.25" in result.hint
+
+
+# --------------------------------------------------------------------------------------------------
+# Lesson 2 (notebooks/02_leakage.ipynb)
+# --------------------------------------------------------------------------------------------------
+L02_SEED = 2026
+L02_LEAKY = ["cardiology_referral", "statin_at_followup"]
+
+
+def _l02_logistic():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+@pytest.fixture(scope="module")
+def l02_cohort():
+    """The lesson's cohort, design matrix and patient-level split, built exactly as in the notebook."""
+    from mlhc_course import splits
+
+    cohort = datasets.make_primary_care_cohort(
+        4000, repeat_visits=True, leaky_features=True, random_state=L02_SEED
+    )
+    frame = cohort.frame
+    X = pd.get_dummies(cohort.data, drop_first=True, dtype=float)
+    train, test = splits.patient_split(frame, patient_col="patient_id", test_size=0.25, random_state=L02_SEED)
+    base = [c for c in X.columns if c not in L02_LEAKY]
+    return frame, X, cohort.target, train, test, base
+
+
+def _l02_test_auroc(l02_cohort, columns, model=None):
+    _, X, y, train, test, _ = l02_cohort
+    model = model or _l02_logistic()
+    model.fit(X.loc[train.index, columns], y.loc[train.index])
+    return metrics.roc_auc_ci(
+        y.loc[test.index], model.predict_proba(X.loc[test.index, columns])[:, 1]
+    ).estimate
+
+
+def test_l02_ex1_cardiology_referral_inflates_the_auroc_more(l02_cohort):
+    base = l02_cohort[5]
+    auc_base = _l02_test_auroc(l02_cohort, base)
+    auc_referral = _l02_test_auroc(l02_cohort, base + ["cardiology_referral"])
+    auc_statin = _l02_test_auroc(l02_cohort, base + ["statin_at_followup"])
+    assert auc_base == pytest.approx(0.797, abs=0.002)  # the values quoted next to the question
+    assert auc_referral == pytest.approx(0.963, abs=0.002)
+    assert auc_statin == pytest.approx(0.887, abs=0.002)
+    assert exercises.check("l02_ex1_which_leak", "cardiology_referral").passed is True
+    assert exercises.check("l02_ex1_which_leak", "statin_at_followup").passed is False
+
+
+def test_l02_ex2_informative_missingness_auroc():
+    cohort = datasets.make_primary_care_cohort(4000, missingness="informative", random_state=L02_SEED)
+    n_missing = cohort.frame[["total_chol", "hba1c", "egfr"]].isna().sum(axis=1)
+    auc = metrics.roc_auc_ci(cohort.target, -n_missing).estimate
+    assert exercises.check("l02_ex2_missingness_auroc", auc).passed is True
+    assert exercises.check("l02_ex2_missingness_auroc", round(auc, 3)).passed is True
+    flipped = exercises.check("l02_ex2_missingness_auroc", 1 - auc)
+    assert flipped.passed is False and "minus the count" in flipped.hint
+    # with missingness completely at random the count carries no signal: the lesson's contrast
+    random = datasets.make_primary_care_cohort(4000, missingness="random", random_state=L02_SEED)
+    n_random = random.frame[["total_chol", "hba1c", "egfr"]].isna().sum(axis=1)
+    assert abs(metrics.roc_auc_ci(random.target, -n_random).estimate - 0.5) < 0.05
+
+
+def test_l02_prose_claims_hold(l02_cohort):
+    """What the lesson's prose says about its outputs: leakage beats the ceiling, honesty does not."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import train_test_split
+
+    frame, X, y, train, test, base = l02_cohort
+    train_rows, test_rows = train_test_split(frame, test_size=0.25, random_state=L02_SEED)
+
+    def forest():
+        return RandomForestClassifier(n_estimators=150, n_jobs=2, random_state=L02_SEED)
+
+    def auc(model, columns, tr, te):
+        model.fit(X.loc[tr.index, columns], y.loc[tr.index])
+        return metrics.roc_auc_ci(
+            y.loc[te.index], model.predict_proba(X.loc[te.index, columns])[:, 1]
+        ).estimate
+
+    ceiling_rows = metrics.roc_auc_ci(
+        y.loc[test_rows.index], frame.loc[test_rows.index, "true_risk"]
+    ).estimate
+    ceiling_pat = metrics.roc_auc_ci(y.loc[test.index], frame.loc[test.index, "true_risk"]).estimate
+    assert auc(forest(), list(X.columns), train_rows, test_rows) >= 0.95  # "at least as impressive"
+    assert auc(forest(), base, train_rows, test_rows) > ceiling_rows + 0.1  # memorised patients
+    assert auc(forest(), base, train, test) < ceiling_pat  # honest split: below the ceiling
+    # the leaky model at the visit: no better than the honest one, and it under-predicts badly
+    leaky = _l02_logistic().fit(X.loc[train.index], y.loc[train.index])
+    at_visit = X.loc[test.index].copy()
+    at_visit["cardiology_referral"] = 0.0
+    at_visit["statin_at_followup"] = at_visit["statin"]
+    p_in_use = leaky.predict_proba(at_visit)[:, 1]
+    assert metrics.roc_auc_ci(y.loc[test.index], p_in_use).estimate < _l02_test_auroc(l02_cohort, base)
+    assert metrics.calibration_summary(y.loc[test.index], p_in_use).observed_expected > 3
+    coefficients = pd.Series(leaky[-1].coef_[0], index=X.columns).abs().sort_values(ascending=False)
+    assert set(coefficients.index[:2]) == set(L02_LEAKY)
+    assert leaky[-1].coef_[0][list(X.columns).index("statin")] < 0  # the "odd negative coefficient"
+
+
+# --------------------------------------------------------------------------------------------------
+# Lesson 3 (notebooks/03_calibration_decision_curves.ipynb)
+# --------------------------------------------------------------------------------------------------
+L03_SEED = 2026
+L03_PREDICTORS = ["age", "sex", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated",
+                  "bmi", "egfr", "hba1c"]  # fmt: skip
+
+
+def _l03_statin_naive(n_patients: int, random_state: int) -> pd.DataFrame:
+    frame = datasets.make_primary_care_cohort(n_patients, random_state=random_state).frame
+    frame = frame[frame["statin"] == 0].copy()
+    frame["sex"] = (frame["sex"] == "male").astype(int)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def l03_models():
+    """Team A, team B and team B recalibrated, fitted and validated exactly as in the notebook."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+    dev = _l03_statin_naive(3000, L03_SEED)
+    val = _l03_statin_naive(20000, L03_SEED + 1)
+    recal = _l03_statin_naive(10000, L03_SEED + 3)
+    X_dev, y_dev = dev[L03_PREDICTORS], dev["event_recorded"]
+    simple = make_pipeline(StandardScaler(), LogisticRegression(C=np.inf, max_iter=1000)).fit(X_dev, y_dev)
+    sink = make_pipeline(
+        StandardScaler(),
+        PolynomialFeatures(degree=2, include_bias=False),
+        StandardScaler(),
+        LogisticRegression(C=np.inf, max_iter=5000),
+    ).fit(X_dev, y_dev)
+    recalibrator = LogisticRegression(C=np.inf).fit(
+        sink.decision_function(recal[L03_PREDICTORS]).reshape(-1, 1), recal["event_recorded"]
+    )
+    X_val = val[L03_PREDICTORS]
+    probs = {
+        "team A (simple)": simple.predict_proba(X_val)[:, 1],
+        "team B (kitchen sink)": sink.predict_proba(X_val)[:, 1],
+        "team B recalibrated": recalibrator.predict_proba(sink.decision_function(X_val).reshape(-1, 1))[:, 1],
+        "true risk": val["true_risk"].to_numpy(),
+    }
+    apparent = {"A": simple.predict_proba(X_dev)[:, 1], "B": sink.predict_proba(X_dev)[:, 1]}
+    return dev, val, probs, apparent
+
+
+def test_l03_q1_slope_below_one_means_too_extreme():
+    assert exercises.check("l03_q1_slope_below_one", "too extreme").passed is True
+    assert exercises.check("l03_q1_slope_below_one", "Too moderate").passed is False
+
+
+def test_l03_ex1_team_a_net_benefit_at_ten_percent(l03_models):
+    _, val, probs, _ = l03_models
+    curve = metrics.decision_curve(val["event_recorded"], probs, thresholds=[0.05, 0.075, 0.10, 0.15, 0.20])
+    nb = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
+    assert exercises.check("l03_ex1_net_benefit_at_10", float(nb.loc[0.10, "team A (simple)"])).passed is True
+    assert (
+        exercises.check("l03_ex1_net_benefit_at_10", round(nb.loc[0.10, "team A (simple)"], 4)).passed is True
+    )
+    treat_all = exercises.check("l03_ex1_net_benefit_at_10", round(nb.loc[0.10, "treat all"], 4))
+    assert treat_all.passed is False and "treating everyone" in treat_all.hint
+    per_1000 = exercises.check("l03_ex1_net_benefit_at_10", round(1000 * nb.loc[0.10, "team A (simple)"], 1))
+    assert per_1000.passed is False and "1,000" in per_1000.hint
+    # the prose: treat-all harms at 10%; team B is below team A at every tabulated threshold
+    assert nb.loc[0.10, "treat all"] < 0
+    assert (nb["team B (kitchen sink)"] < nb["team A (simple)"]).all()
+
+
+def test_l03_ex3_framingham_overestimates_in_statin_users():
+    frame = datasets.make_primary_care_cohort(20000, random_state=L03_SEED + 1).frame
+    users = frame[frame["statin"] == 1]
+    summary = metrics.calibration_summary(users["event_recorded"], users["framingham_risk"])
+    assert summary.observed_expected < 0.9 and summary.citl_ci[1] < 0
+    assert exercises.check("l03_ex3_framingham_statin", "overestimates").passed is True
+    assert exercises.check("l03_ex3_framingham_statin", "underestimates").passed is False
+
+
+def test_l03_prose_claims_hold(l03_models):
+    """Overfitting shows on new patients only; recalibration fixes the risks but not the ranking."""
+    dev, val, probs, apparent = l03_models
+    y_dev, y_val = dev["event_recorded"], val["event_recorded"]
+    # apparent: team B looks better than team A and perfectly calibrated on its own data
+    assert (
+        metrics.roc_auc_ci(y_dev, apparent["B"]).estimate > metrics.roc_auc_ci(y_dev, apparent["A"]).estimate
+    )
+    cal_apparent = metrics.calibration_summary(y_dev, apparent["B"])
+    assert cal_apparent.observed_expected == pytest.approx(1, abs=0.005)
+    assert cal_apparent.slope == pytest.approx(1, abs=0.01)
+    cal = {name: metrics.calibration_summary(y_val, p) for name, p in probs.items()}
+    auc = {name: metrics.roc_auc_ci(y_val, p).estimate for name, p in probs.items()}
+    assert cal["team B (kitchen sink)"].slope < 0.6
+    assert cal["team A (simple)"].slope_ci[0] < 1 < cal["team A (simple)"].slope_ci[1]
+    assert cal["team A (simple)"].observed_expected < 1  # "overestimates risk slightly on average"
+    assert dev["event_recorded"].mean() > y_val.mean()
+    lo, hi = cal["team B recalibrated"].slope_ci
+    assert lo < 1 < hi and abs(cal["team B recalibrated"].observed_expected - 1) < 0.05
+    assert auc["team B recalibrated"] == pytest.approx(auc["team B (kitchen sink)"], abs=1e-9)
+    assert auc["true risk"] > auc["team A (simple)"] > auc["team B (kitchen sink)"]
+    # decision curve: team B falls below treat-none at the highest thresholds shown; team A does not
+    nb = metrics.decision_curve(y_val, probs, thresholds=[0.35, 0.38, 0.40]).pivot(
+        index="threshold", columns="strategy", values="net_benefit"
+    )
+    assert (nb["team B (kitchen sink)"] < 0).all() and (nb["team A (simple)"] > 0).all()
