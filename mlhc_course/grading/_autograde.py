@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -32,7 +33,7 @@ from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
-from nbgrader.preprocessors import OverwriteCells
+from nbgrader.preprocessors import DeduplicateIds, OverwriteCells
 
 from . import _execute
 from ._course import Course
@@ -83,6 +84,35 @@ class RestoreLockedCells(OverwriteCells):
             before = [p for p in before if p is not None]
             nb.cells.insert(max(before) + 1 if before else 0, cell)
         return nb, resources
+
+    def add_missing_task_cells(self, nb, resources):
+        # nbgrader's version indexes metadata.nbgrader["grade_id"] of every cell with nbgrader
+        # metadata, but DeduplicateIds leaves duplicates with an empty dict (KeyError).
+        ids = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_cells = {c.name: c for c in source_nb.source_cells}
+        for task in source_nb.task_cells:
+            if task.name not in ids and task.name in source_cells:
+                nb.cells.append(
+                    self.missing_cell_transform(source_cells[task.name], task.max_score, is_task=True)
+                )
+        return nb, resources
+
+
+class DropDuplicateIds(DeduplicateIds):
+    """nbgrader's ``DeduplicateIds``, but a duplicate loses its nbgrader metadata entirely.
+
+    nbgrader (0.9.6) leaves an empty ``nbgrader`` dict on the duplicate, which later fails metadata
+    validation as "an old version of the nbgrader metadata format" and the whole submission is
+    lost (jupyter/nbgrader#1083). Keeping the last copy, as nbgrader does, and making the others
+    plain cells grades the submission normally.
+    """
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        cell, resources = super().preprocess_cell(cell, resources, cell_index)
+        if cell.metadata.get("nbgrader") == {}:
+            del cell.metadata["nbgrader"]
+        return cell, resources
 
 
 def _locked_cell(source, notification: str) -> NotebookNode:
@@ -227,7 +257,6 @@ def _grading_config(course: Course, staging: Path):
         AssignLatePenalties,
         CheckCellMetadata,
         ClearOutput,
-        DeduplicateIds,
         IgnorePattern,
         LimitOutput,
         OverwriteKernelspec,
@@ -240,7 +269,7 @@ def _grading_config(course: Course, staging: Path):
     config.CourseDirectory.submitted_directory = str(staging)
     config.Autograde.sanitize_preprocessors = [
         ClearOutput,
-        DeduplicateIds,
+        DropDuplicateIds,
         OverwriteKernelspec,
         RestoreLockedCells,
         CheckCellMetadata,
@@ -258,11 +287,22 @@ def _grading_config(course: Course, staging: Path):
     return config
 
 
-def _error_lines(captured: str, limit: int = 3) -> list[str]:
-    lines = [ln.strip() for ln in captured.splitlines() if ln.startswith("[ERROR]")]
-    return [ln[len("[ERROR]") :].strip() for ln in lines[-limit:]] or [
-        "nbgrader could not grade this submission"
-    ]
+_EXCEPTION_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b(:.*)?$")
+_BOILERPLATE = ("Traceback (most recent call last)", "There was an error processing", "Please see the")
+
+
+def _error_lines(captured: str) -> list[str]:
+    """The useful part of nbgrader's log for a failed conversion: its messages and the exception."""
+    messages, exception = [], None
+    for line in captured.splitlines():
+        if _EXCEPTION_LINE.match(line):
+            exception = line.strip()
+        if line.startswith("[ERROR]"):
+            text = line[len("[ERROR]") :].strip()
+            if text and not text.startswith(_BOILERPLATE):
+                messages.append(text)
+    out = messages[-2:] + ([f"nbgrader failed with {exception}"] if exception else [])
+    return out or ["nbgrader could not grade this submission (see its log with --verbose)"]
 
 
 def autograde(

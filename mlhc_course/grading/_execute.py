@@ -36,7 +36,7 @@ from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
@@ -114,6 +114,8 @@ __mlhc_mod.check = __mlhc_make_guard(__NONCE__)
 __mlhc_sys.modules["_mlhc_guard"] = __mlhc_mod
 del __mlhc_make_guard, __mlhc_sys, __mlhc_types, __mlhc_mod
 """
+
+_UNRESPONSIVE = "the kernel did not respond to an interrupt after the timeout and was killed"
 
 _GUARD_CHECK = "__import__('_mlhc_guard').check()"
 
@@ -236,11 +238,26 @@ class GradingClient(Execute):
                     f"cell {cell_index}: monkeypatching detected and undone before the tests ran: "
                     + ", ".join(sorted(set(restored)))
                 )
-        hard_limit = None if not self.timeout else self.timeout + self.unresponsive_grace
+        # nbclient's own timeout interrupts the kernel; this outer limit catches a kernel that
+        # ignores the interrupt (and nbclient's wait for its idle message).
+        hard_limit = None if not self.timeout else self.timeout + self.iopub_timeout + self.unresponsive_grace
+        task = asyncio.ensure_future(
+            super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        )
+        done, _ = await asyncio.wait({task}, timeout=hard_limit)
+        if not done:
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+            await self._kill()
+            self._kernel_gone(cell, cell_index, "CellTimeoutError", _UNRESPONSIVE)
+            return cell
         try:
-            await asyncio.wait_for(
-                super().async_execute_cell(cell, cell_index, execution_count, store_history), hard_limit
-            )
+            task.result()
+        except CellTimeoutError:  # no idle message after the interrupt: the kernel is stuck
+            await self._kill()
+            self._kernel_gone(cell, cell_index, "CellTimeoutError", _UNRESPONSIVE)
+            return cell
         except DeadKernelError:
             self._kernel_gone(
                 cell,
@@ -249,22 +266,11 @@ class GradingClient(Execute):
                 "the kernel died while running this cell (os._exit(), a crash, or the memory limit)",
             )
             return cell
-        except asyncio.TimeoutError:
-            await self._kill()
-            self._kernel_gone(
-                cell,
-                cell_index,
-                "CellTimeoutError",
-                "the kernel did not respond to an interrupt and was killed",
-            )
-            return cell
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
             self.events.append(f"cell {cell_index}: timed out after {self.timeout} s and was interrupted")
             if await self._silent("pass", timeout=self.unresponsive_grace) is None:
                 await self._kill()
-                self._kernel_gone(
-                    cell, cell_index, None, "the kernel did not respond after a timeout and was killed"
-                )
+                self._kernel_gone(cell, cell_index, None, _UNRESPONSIVE)
                 return cell
         if is_test and self.guard:
             restored = await self._check_guard()

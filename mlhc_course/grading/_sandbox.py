@@ -149,6 +149,15 @@ class SandboxPolicy:
             args += ["--tmpfs", str(p)] if kind == "hide" else ["--ro-bind", str(p), str(p)]
         return args
 
+    def _read_only(self) -> list[str]:
+        # After the binds inside them exist, make the empty stand-ins read-only too (except /tmp,
+        # which holds the kernel's home and working folder): nothing can even be created there.
+        args: list[str] = []
+        for p in sorted({Path(os.path.realpath(h)) for h in self.hidden}, key=lambda q: len(q.parts)):
+            if p not in (Path("/"), Path("/tmp")) and p.exists():
+                args += ["--remount-ro", str(p)]
+        return args
+
     def wrap(self, cmd: list[str], *, workdir: str, binds: list[str], env: dict[str, str]) -> list[str]:
         """The command line that runs ``cmd`` under this policy, with ``workdir`` as its cwd."""
         limited = _limit_cmd(self.memory_limit, self.file_size_limit) + list(cmd)
@@ -158,6 +167,7 @@ class SandboxPolicy:
         args += self._mounts()
         for b in [*binds, workdir]:
             args += ["--bind", b, b]
+        args += self._read_only()
         args += ["--dir", env["HOME"], "--clearenv"]
         for key, value in env.items():
             args += ["--setenv", key, value]
