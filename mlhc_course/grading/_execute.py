@@ -22,6 +22,7 @@ pipeline: it takes the result the runner already computed for exactly this noteb
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import concurrent.futures
 import contextlib
@@ -72,7 +73,7 @@ def __mlhc_make_guard(nonce):
                 snaps[name] = {k: v for k, v in vars(mod).items() if k not in skip.get(name, ())}
                 modules[name] = mod
 
-    def check():
+    def check(expected):
         restored = []
         for name, snap in snaps.items():
             mod = modules[name]
@@ -89,6 +90,12 @@ def __mlhc_make_guard(nonce):
                     restored.append(name + "." + key)
         snapshot()
         ns = ip.user_ns
+        for key, modname in expected.items():
+            mod = sys.modules.get(modname)
+            if mod is not None and ns.get(key) is not mod:
+                ns[key] = mod
+                aliases[key] = mod
+                restored.append("the name %r (should be the module %s)" % (key, modname))
         for key, mod in list(aliases.items()):
             if ns.get(key) is not mod:
                 ns[key] = mod
@@ -117,7 +124,39 @@ del __mlhc_make_guard, __mlhc_sys, __mlhc_types, __mlhc_mod
 
 _UNRESPONSIVE = "the kernel did not respond to an interrupt after the timeout and was killed"
 
-_GUARD_CHECK = "__import__('_mlhc_guard').check()"
+_GUARD_CHECK = "__import__('_mlhc_guard').check(%s)"
+
+
+def locked_imports(nb: NotebookNode) -> dict[str, str]:
+    """Names that the instructor's locked cells bind to modules (``import numpy as np`` -> np: numpy).
+
+    ``from package import name`` is included too; the guard only acts on it if ``package.name`` is
+    an imported module.
+    """
+    names: dict[str, str] = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type != "code" or not (
+            meta.get("locked") or (meta.get("grade") and not meta.get("solution"))
+        ):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        names[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        names[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
@@ -156,6 +195,7 @@ class GradingClient(Execute):
         self._out_chars: dict[int, int] = {}
         self._truncated: set[int] = set()
         self._nonce = secrets.token_hex(8)
+        self._expected_modules: dict[str, str] | None = None
 
     # -- setup -------------------------------------------------------------------------------
     async def async_start_new_kernel_client(self):
@@ -187,7 +227,10 @@ class GradingClient(Execute):
 
     async def _check_guard(self) -> list[str] | None:
         """Run the guard; return what it restored, or None if the guard itself was tampered with."""
-        reply = await self._silent("", timeout=30, user_expressions={"r": _GUARD_CHECK})
+        if self._expected_modules is None:
+            self._expected_modules = locked_imports(self.nb)
+        check = _GUARD_CHECK % json.dumps(self._expected_modules)
+        reply = await self._silent("", timeout=30, user_expressions={"r": check})
         try:
             result = reply["content"]["user_expressions"]["r"]
             nonce, restored = json.loads(eval(result["data"]["text/plain"], {"__builtins__": {}}))  # noqa: S307

@@ -1,0 +1,242 @@
+"""The sandbox and the hardened client, on tiny notebooks: what student code can and cannot do.
+
+Each isolation test has a control run without the sandbox (or without the guard) that shows the
+same code *does* succeed there, so the test can fail if the sandbox stops doing its job.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import warnings
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+from traitlets.config import Config
+
+from mlhc_course.grading import SandboxPolicy, bwrap_works
+from mlhc_course.grading._execute import ParallelRunner
+
+needs_bwrap = pytest.mark.skipif(
+    not bwrap_works(), reason="bubblewrap (bwrap) is not installed or not usable here"
+)
+
+
+def _test_cell(source):
+    cell = new_code_cell(source)
+    cell.metadata["nbgrader"] = {
+        "grade": True,
+        "grade_id": "t",
+        "points": 1,
+        "locked": True,
+        "solution": False,
+        "schema_version": 3,
+    }
+    return cell
+
+
+def _run(cells, *, hidden=(), use_bwrap=None, timeout=10, **client):
+    nb = new_notebook(
+        cells=cells,
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    policy = SandboxPolicy(hidden=list(hidden), exposed=[sys.prefix, sys.base_prefix], use_bwrap=use_bwrap)
+    runner = ParallelRunner(1, policy, Config(), {"timeout": timeout, **client})
+    try:
+        out, events = runner.submit(nb, None).result(timeout=120)
+    finally:
+        runner.close()
+    return out, events
+
+
+def _text(cell):
+    return json.dumps(cell.get("outputs", []))
+
+
+@pytest.fixture
+def secret_dir(tmp_path_factory):
+    # outside /tmp's view inside the sandbox? /tmp is always hidden; this folder is explicitly hidden too
+    folder = tmp_path_factory.mktemp("course")
+    (folder / "gradebook.db").write_text("precious grades")
+    (folder / "source.ipynb").write_text("### BEGIN HIDDEN TESTS secret")
+    return folder
+
+
+@needs_bwrap
+def test_hidden_folders_are_empty_and_read_only(secret_dir):
+    code = f"""
+import os
+print("listing", os.listdir({str(secret_dir)!r}))
+for name in ("gradebook.db", "source.ipynb"):
+    try:
+        open(os.path.join({str(secret_dir)!r}, name)).read()
+        print("READ", name)
+    except OSError as exc:
+        print("no read", type(exc).__name__)
+try:
+    open(os.path.join({str(secret_dir)!r}, "gradebook.db"), "w").write("x")
+    print("WROTE")
+except OSError as exc:
+    print("no write", exc.errno)
+"""
+    out, _ = _run([new_code_cell(code)], hidden=[secret_dir])
+    text = _text(out.cells[0])
+    assert "listing []" in text and "READ" not in text and "WROTE" not in text
+    assert (secret_dir / "gradebook.db").read_text() == "precious grades"
+    # control: without the sandbox the same code reads and writes the files
+    out, _ = _run([new_code_cell(code)], hidden=[secret_dir], use_bwrap=False)
+    assert "READ" in _text(out.cells[0]) and "WROTE" in _text(out.cells[0])
+
+
+@needs_bwrap
+def test_no_network_not_even_the_hosts_loopback():
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(server.accept()), daemon=True)
+    thread.start()
+    code = f"""
+import socket
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=3)
+    print("CONNECTED")
+except OSError as exc:
+    print("refused", type(exc).__name__)
+try:
+    socket.create_connection(("1.1.1.1", 80), timeout=3)
+    print("INTERNET")
+except OSError as exc:
+    print("unreachable", exc.errno)
+"""
+    out, _ = _run([new_code_cell(code)])
+    text = _text(out.cells[0])
+    assert "CONNECTED" not in text and "INTERNET" not in text
+    assert not accepted
+    server.close()
+
+
+@needs_bwrap
+def test_kernel_has_no_capabilities_and_no_other_processes():
+    code = """
+import os
+status = open("/proc/self/status").read()
+print(*[line for line in status.splitlines() if line.startswith("CapEff")])
+print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit()))
+print("env", sorted(os.environ))
+"""
+    out, _ = _run([new_code_cell(code)])
+    text = "".join(o.get("text", "") for o in out.cells[0].outputs)
+    assert "CapEff:\t0000000000000000" in text
+    pids = text.split("pids ")[1].split("\n")[0]
+    assert len(json.loads(pids)) <= 3  # bwrap's init and the kernel: nothing of the host
+
+
+@needs_bwrap
+def test_environment_is_cleared(monkeypatch):
+    monkeypatch.setenv("MLHC_TEST_SECRET", "token123")
+    out, _ = _run([new_code_cell("import os; print(os.environ.get('MLHC_TEST_SECRET'))")])
+    assert "token123" not in _text(out.cells[0])
+
+
+def test_memory_limit_raises_memory_error_in_the_cell():
+    out, events = _run([new_code_cell("x = bytearray(8 * 1024**3)"), new_code_cell("print('alive')")])
+    assert "MemoryError" in _text(out.cells[0])
+    assert "alive" in _text(out.cells[1])
+
+
+def test_output_is_capped_but_errors_are_kept():
+    cells = [
+        new_code_cell("for _ in range(50):\n    print('y' * 100_000)\nraise ValueError('kept')"),
+    ]
+    out, events = _run(cells, output_limit=200_000)
+    text = _text(out.cells[0])
+    assert len(text) < 400_000
+    assert "output truncated by the grader" in text and "kept" in text
+    assert any("output truncated" in e for e in events)
+
+
+def test_guard_undoes_monkeypatching_before_a_test():
+    cells = [
+        new_code_cell(
+            "import math, numpy as np\nanswer = 0.5\nmath.isclose = lambda *a, **k: True\n"
+            "np.allclose = lambda *a, **k: True"
+        ),
+        _test_cell("assert math.isclose(answer, 0.9), 'wrong'\nassert np.allclose(answer, 0.9), 'wrong too'"),
+    ]
+    out, events = _run(cells)
+    assert "AssertionError" in _text(out.cells[1])
+    assert any("math.isclose" in e and "numpy.allclose" in e for e in events)
+    # control: without the guard the patched helpers let the wrong answer pass
+    out, _ = _run(cells, guard=False)
+    assert out.cells[1].outputs == []
+
+
+def test_guard_restores_rebound_module_names():
+    setup = new_code_cell("import math")  # the instructor's locked setup cell
+    setup.metadata["nbgrader"] = {"grade": False, "grade_id": "setup", "locked": True, "solution": False}
+    cells = [
+        setup,
+        new_code_cell(
+            "class Fake:\n    def isclose(self, *a, **k):\n        return True\nmath = Fake()\nanswer = 0.5"
+        ),
+        _test_cell("assert math.isclose(answer, 0.9), 'wrong'"),
+    ]
+    out, events = _run(cells)
+    assert "AssertionError" in _text(out.cells[2])
+    assert any("'math'" in e for e in events)
+
+
+def test_patching_inside_the_code_under_test_fails_the_test():
+    cells = [
+        new_code_cell("import math\ndef answer():\n    math.isclose = lambda *a, **k: True\n    return 0.5"),
+        _test_cell("assert math.isclose(answer(), 0.9)"),
+    ]
+    out, events = _run(cells)
+    assert "TamperingDetected" in _text(out.cells[1])
+
+
+def test_ipython_exception_handler_hijack_is_undone():
+    cells = [
+        new_code_cell("get_ipython().set_custom_exc((Exception,), lambda *a, **k: None)"),
+        _test_cell("assert 1 == 2, 'must fail'"),
+    ]
+    out, events = _run(cells)
+    assert "must fail" in _text(out.cells[1])
+
+
+def test_missing_bwrap_grades_with_limits_and_warns(monkeypatch, tmp_path):
+    from mlhc_course.grading import _sandbox
+
+    policy = SandboxPolicy(use_bwrap=None)
+    monkeypatch.setattr(_sandbox, "bwrap_works", lambda: False)
+    assert not policy.sandboxed
+    with pytest.warns(RuntimeWarning, match="without a sandbox"):
+        assert _sandbox.warn_if_unsandboxed(policy) is False
+    cmd = policy.wrap(["python", "-c", "pass"], workdir=str(tmp_path), binds=[], env={"HOME": str(tmp_path)})
+    assert "bwrap" not in cmd[0] and any("--as=" in part or part.isdigit() for part in cmd)
+    # and grading still works, with the memory limit in force
+    out, _ = _run([new_code_cell("x = bytearray(8 * 1024**3)")], use_bwrap=False)
+    assert "MemoryError" in _text(out.cells[0])
+
+
+def test_timeout_interrupts_and_the_notebook_goes_on():
+    out, events = _run([new_code_cell("while True:\n    pass"), new_code_cell("print('next')")], timeout=2)
+    assert "CellTimeoutError" in _text(out.cells[0])
+    assert "next" in _text(out.cells[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert any("timed out" in e for e in events)
+
+
+def test_notebook_key_depends_on_sources_only():
+    from mlhc_course.grading._execute import notebook_key
+
+    a = new_notebook(cells=[new_code_cell("x = 1")])
+    b = nbformat.from_dict(json.loads(json.dumps(a)))
+    b.cells[0].outputs = [nbformat.v4.new_output("stream", text="hi")]
+    assert notebook_key(a) == notebook_key(b)
+    b.cells[0].source = "x = 2"
+    assert notebook_key(a) != notebook_key(b)
