@@ -259,7 +259,13 @@ def feedback(assignment_id, students, show_hidden_tests, course_dir, db, verbose
 
 @assign.command()
 @click.option("--assignment", "assignment_id", default=None, help="Only this assignment (default: all).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="grades.csv", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="CSV file to write (default: grades.csv next to the gradebook's folders, e.g. course/grades.csv).",
+)
 @course_option
 @db_option
 @verbose_option
@@ -271,6 +277,7 @@ def export(assignment_id, output, course_dir, db, verbose):
         _check_assignment(course, assignment_id)
     from ..grading import export_grades
 
+    output = output or course.directory("autograded").parent / "grades.csv"
     click.echo(str(export_grades(course, output, assignment_id=assignment_id)))
 
 
@@ -294,4 +301,5 @@ def report(assignment_id, output, png, course_dir, db, verbose):
     _check_assignment(course, assignment_id)
     from ..grading import grade_report
 
-    click.echo(str(grade_report(course, assignment_id, output or f"{assignment_id}_report.html", png=png)))
+    output = output or course.directory("autograded").parent / "reports" / f"{assignment_id}.html"
+    click.echo(str(grade_report(course, assignment_id, output, png=png)))
