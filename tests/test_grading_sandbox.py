@@ -240,3 +240,41 @@ def test_notebook_key_depends_on_sources_only():
     assert notebook_key(a) == notebook_key(b)
     b.cells[0].source = "x = 2"
     assert notebook_key(a) != notebook_key(b)
+
+
+@needs_bwrap
+def test_repository_course_hides_sources_but_exposes_the_toolkit(repo_root):
+    # The default course is the repository itself (its nbgrader_config.py): the venv and the
+    # mlhc_course package live inside the hidden course root and must stay usable.
+    from mlhc_course.grading import open_course
+
+    policy = SandboxPolicy.for_course(open_course(repo_root))
+    source = repo_root / "notebooks" / "assignments"
+    secret = next(source.glob("*/*.ipynb"))
+    code = f"""
+import os
+from mlhc_course import metrics
+print("toolkit ok", callable(metrics.ppv_at_prevalence))
+print("visible", sorted(os.listdir({str(repo_root)!r})))
+print("sources", os.listdir({str(source)!r}) if os.path.isdir({str(source)!r}) else "absent")
+try:
+    open({str(secret)!r}).read()
+    print("SOURCE READ")
+except OSError as exc:
+    print("source unreadable", type(exc).__name__)
+"""
+    nb = new_notebook(
+        cells=[new_code_cell(code)],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+    runner = ParallelRunner(1, policy, Config(), {"timeout": 60})
+    try:
+        out, _ = runner.submit(nb, None).result(timeout=120)
+    finally:
+        runner.close()
+    text = "".join(o.get("text", "") for o in out.cells[0].outputs)
+    assert "toolkit ok True" in text, text
+    assert "SOURCE READ" not in text and "source unreadable" in text
+    assert "sources []" in text or "sources absent" in text
+    visible = text.split("visible ")[1].split("\n")[0]
+    assert "nbgrader_config.py" not in visible and "README.md" not in visible

@@ -35,6 +35,19 @@ def _open(course_dir: str | None, db: str | None):
     env_bin = os.path.dirname(sys.executable)
     if env_bin not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = env_bin + os.pathsep + os.environ.get("PATH", "")
+    if course_dir is None:
+        # like git: the nearest folder upwards with an nbgrader_config.py, else the current one
+        here = os.path.abspath(os.getcwd())
+        folder = here
+        while True:
+            if os.path.isfile(os.path.join(folder, "nbgrader_config.py")):
+                course_dir = folder
+                break
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                course_dir = here
+                break
+            folder = parent
     try:
         return open_course(course_dir, db_url=db)
     except ValueError as exc:
