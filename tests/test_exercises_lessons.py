@@ -389,3 +389,10 @@ def test_l03_prose_claims_hold(l03_models):
         index="threshold", columns="strategy", values="net_benefit"
     )
     assert (nb["team B (kitchen sink)"] < 0).all() and (nb["team A (simple)"] > 0).all()
+    # recalibration fixes mean and slope but not the curve: both extreme tenths have more events than predicted
+    curve = metrics.calibration_summary(y_val, probs["team B recalibrated"], strategy="quantile").table
+    for _, tenth in curve.iloc[[0, -1]].iterrows():
+        assert tenth["ci_lower"] > tenth["mean_predicted"]
+    # at 10%, recalibrated team B offers fewer statins than team B, which offers fewer than team A
+    offered = {name: float(np.mean(p >= 0.10)) for name, p in probs.items()}
+    assert offered["team B recalibrated"] < offered["team B (kitchen sink)"] < offered["team A (simple)"]
