@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,7 @@ class Course:
         from nbgrader import converters
         from nbgrader.coursedir import CourseDirectory
         from nbgrader.utils import capture_log
+        from sqlalchemy.exc import SAWarning
 
         config = self.config if config is None else config
         coursedir = CourseDirectory(config=config)
@@ -122,7 +124,10 @@ class Course:
         app = getattr(converters, converter)(coursedir=coursedir, config=config)
         for key, value in attrs.items():
             setattr(app, key, value)
-        return capture_log(app)
+        with warnings.catch_warnings():
+            # nbgrader's gradebook code triggers SQLAlchemy autoflush warnings that mean nothing here
+            warnings.simplefilter("ignore", SAWarning)
+            return capture_log(app)
 
     def gradebook(self):
         """Open nbgrader's ``Gradebook`` on this course's database (use it as a context manager)."""

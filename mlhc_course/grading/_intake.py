@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,9 @@ def _read_notebook(path: Path) -> tuple[object | None, str | None, list[str]]:
         return None, f"{path.name}: valid JSON but not a Jupyter notebook", notes
     version = data.get("nbformat")
     try:
-        nb = nbformat.reads(json.dumps(data), as_version=4)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # nbformat fixes missing or duplicate cell ids itself
+            nb = nbformat.reads(json.dumps(data), as_version=4)
     except Exception as exc:  # nbformat raises several types for malformed notebooks
         return None, f"{path.name}: not a readable notebook ({type(exc).__name__}: {exc})", notes
     if version != 4:

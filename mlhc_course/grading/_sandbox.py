@@ -37,6 +37,8 @@ log = logging.getLogger("mlhc_course.grading")
 DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 #: Default limit on the size of any file a student kernel writes (256 MiB).
 DEFAULT_FILE_SIZE_LIMIT = 256 * 1024**2
+#: Default size of the sandbox's in-memory /tmp (512 MiB).
+DEFAULT_TMP_SIZE = 512 * 1024**2
 
 SANDBOX_MISSING_WARNING = (
     "\n" + "!" * 78 + "\n"
@@ -98,6 +100,8 @@ class SandboxPolicy:
         Largest file the kernel may write, in bytes (``RLIMIT_FSIZE``).
     use_bwrap : bool or None, default=None
         ``None`` uses bubblewrap when it works here; ``False`` runs with limits only.
+    tmp_size : int, default=512 MiB
+        Size of the in-memory ``/tmp`` inside the sandbox (the kernel's home and scratch folder).
     """
 
     hidden: list = field(default_factory=list)
@@ -105,6 +109,7 @@ class SandboxPolicy:
     memory_limit: int = DEFAULT_MEMORY_LIMIT
     file_size_limit: int = DEFAULT_FILE_SIZE_LIMIT
     use_bwrap: bool | None = None
+    tmp_size: int = DEFAULT_TMP_SIZE
 
     @property
     def sandboxed(self) -> bool:
@@ -146,7 +151,11 @@ class SandboxPolicy:
                 ops.setdefault(p, "expose")
         args: list[str] = []
         for p, kind in sorted(ops.items(), key=lambda item: (len(item[0].parts), item[1] != "hide")):
-            args += ["--tmpfs", str(p)] if kind == "hide" else ["--ro-bind", str(p), str(p)]
+            if kind == "expose":
+                args += ["--ro-bind", str(p), str(p)]
+            else:  # /tmp holds the kernel's home and scratch folder; the others stay empty
+                size = self.tmp_size if p == Path("/tmp") else 1024**2
+                args += ["--size", str(int(size)), "--tmpfs", str(p)]
         return args
 
     def _read_only(self) -> list[str]:
