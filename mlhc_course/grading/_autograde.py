@@ -195,7 +195,25 @@ def grading_log_path(course: Course, assignment_id: str) -> Path:
 
 
 def read_grading_log(course: Course, assignment_id: str) -> dict[str, dict]:
-    """The latest outcome per student, as written by :func:`autograde` (empty if never graded)."""
+    """The latest outcome per student, as written by :func:`autograde`.
+
+    Parameters
+    ----------
+    course : Course
+        The course.
+    assignment_id : str
+        The assignment.
+
+    Returns
+    -------
+    dict
+        Student id to the fields of :class:`SubmissionResult`; empty if never graded.
+
+    Examples
+    --------
+    >>> read_grading_log(course, "ps1_diagnostic_metrics")["12345"]["status"]  # doctest: +SKIP
+    'graded'
+    """
     path = grading_log_path(course, assignment_id)
     if not path.is_file():
         return {}
@@ -350,6 +368,23 @@ def autograde(
     ------
     ValueError
         If the assignment has no source notebooks, or a parameter is out of range.
+
+    See Also
+    --------
+    SandboxPolicy : What student code may see and use.
+    generate_feedback, grade_report : The next steps.
+
+    Notes
+    -----
+    Student kernels run inside bubblewrap with ``prlimit`` limits; the notebook client and all
+    gradebook writes stay in this process. See the module docstrings of ``_sandbox`` and
+    ``_execute`` for exactly what is isolated and how hostile notebooks are handled.
+
+    Examples
+    --------
+    >>> run = autograde(course, "ps1_diagnostic_metrics", jobs=4, timeout=60)  # doctest: +SKIP
+    >>> [(r.student_id, r.score, r.status) for r in run.results]              # doctest: +SKIP
+    [('12345', 10.0, 'graded'), ('23456', 0.0, 'failed')]
     """
     start = time.perf_counter()
     course.check_assignment(assignment_id)

@@ -140,6 +140,20 @@ def collect_submissions(
     ------
     ValueError
         If the archive is not a zip file, or ``pattern`` has no ``student_id`` group.
+
+    See Also
+    --------
+    autograde : The next step.
+
+    Examples
+    --------
+    >>> summary = collect_submissions(course, "ps1_diagnostic_metrics", "canvas.zip")  # doctest: +SKIP
+    >>> print(summary)                                                                 # doctest: +SKIP
+    Collected 2 submission(s).
+      12345: ps1_diagnostic_metrics.ipynb
+      23456: ps1_diagnostic_metrics.ipynb
+    NOT collected (1 file(s)):
+      README.txt: matches no student-id pattern
     """
     course.check_assignment(assignment_id)
     archive = Path(archive)

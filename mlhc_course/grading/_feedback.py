@@ -108,6 +108,15 @@ def generate_feedback(
     ------
     RuntimeError
         If nbgrader fails for a student (its log is in the message).
+
+    See Also
+    --------
+    RedactHiddenTests : What is removed by default.
+
+    Examples
+    --------
+    >>> generate_feedback(course, "ps1_diagnostic_metrics")  # doctest: +SKIP
+    [PosixPath('.../feedback/12345/ps1_diagnostic_metrics/ps1_diagnostic_metrics.html'), ...]
     """
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades

@@ -24,7 +24,25 @@ def _secret_lines(source_nb) -> set[str]:
 
 
 def find_leaks(source_path: Path, release_path: Path) -> list[str]:
-    """Solution or hidden-test lines of ``source_path`` that appear in ``release_path``."""
+    """Solution or hidden-test lines of ``source_path`` that appear in ``release_path``.
+
+    Parameters
+    ----------
+    source_path, release_path : path-like
+        The instructor's source notebook and its student version.
+
+    Returns
+    -------
+    list of str
+        The leaked lines (lines of at least 13 characters inside ``### BEGIN SOLUTION`` or
+        ``### BEGIN HIDDEN TESTS`` regions), plus any region marker left in the release; empty if
+        nothing leaked.
+
+    Examples
+    --------
+    >>> find_leaks("source/ps1/ps1.ipynb", "release/ps1/ps1.ipynb")  # doctest: +SKIP
+    []
+    """
     secrets = _secret_lines(nbformat.read(source_path, as_version=4))
     released = nbformat.read(release_path, as_version=4)
     text = "\n".join(cell.source for cell in released.cells)
@@ -56,6 +74,17 @@ def release_assignment(course: Course, assignment_id: str) -> Path:
         If the assignment is unknown.
     RuntimeError
         If nbgrader fails, or a solution or hidden-test line survives in the release.
+
+    See Also
+    --------
+    find_leaks : The leak check on its own.
+    collect_submissions : The next step of the term.
+
+    Examples
+    --------
+    >>> course = open_course("path/to/course")                      # doctest: +SKIP
+    >>> release_assignment(course, "ps1_diagnostic_metrics")         # doctest: +SKIP
+    PosixPath('path/to/course/release/ps1_diagnostic_metrics')
     """
     course.check_assignment(assignment_id)
     result = course.run_converter("GenerateAssignment", assignment_id, force=True, create_assignment=True)

@@ -29,6 +29,11 @@ def export_grades(course: Course, path: str | Path, *, assignment_id: str | None
     Path
         ``path``. One row per student and assignment: ``assignment, duedate, timestamp, student_id,
         last_name, first_name, email, raw_score, late_submission_penalty, score, max_score``.
+
+    Examples
+    --------
+    >>> export_grades(course, "grades.csv")  # doctest: +SKIP
+    PosixPath('grades.csv')
     """
     from nbgrader.plugins import CsvExportPlugin
 
@@ -125,6 +130,15 @@ def grade_report(course: Course, assignment_id: str, path: str | Path, *, png: b
     -------
     Path
         ``path``.
+
+    See Also
+    --------
+    export_grades : The grades themselves, as CSV.
+
+    Examples
+    --------
+    >>> grade_report(course, "ps1_diagnostic_metrics", "report.html", png=True)  # doctest: +SKIP
+    PosixPath('report.html')
     """
     course.check_assignment(assignment_id)
     path = Path(path)
