@@ -73,6 +73,9 @@ class _Question:
     hint: str
     #: specific wrong answers we can recognise, with a targeted hint for each
     mistakes: Mapping[Any, str] = field(default_factory=dict)
+    #: how close a numeric answer must be to a listed mistake to get that mistake's hint; keep it
+    #: well below the distance between the right answer and any listed mistake
+    mistake_tol: float = 0.005
 
 
 def _number(expected: float, *, abs_tol: float) -> Callable[[Any], tuple[bool, str]]:
@@ -267,7 +270,9 @@ def list_questions() -> list[str]:
 def _matching_mistake(question: _Question, answer: Any) -> str | None:
     for wrong, hint in question.mistakes.items():
         if isinstance(wrong, float) and isinstance(answer, Real) and not isinstance(answer, bool):
-            if math.isfinite(float(answer)) and math.isclose(float(answer), wrong, abs_tol=0.005):
+            if math.isfinite(float(answer)) and math.isclose(
+                float(answer), wrong, abs_tol=question.mistake_tol
+            ):
                 return hint
         elif answer == wrong:
             return hint

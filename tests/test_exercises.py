@@ -59,3 +59,11 @@ def test_result_renders_in_text_and_html():
     bad = exercises.check("l01_q1_conditions_on_truth", "ppv")
     assert "passed" in str(good) and "✅" in good._repr_html_()
     assert "Hint:" in str(bad) and "❌" in bad._repr_html_() and "<b>Hint:</b>" in bad._repr_html_()
+
+
+def test_mistake_hints_use_the_question_tolerance():
+    from mlhc_course.exercises import _matching_mistake, _number, _Question
+
+    q = _Question("p", _number(0.02, abs_tol=0.001), "generic", {0.03: "targeted"}, mistake_tol=0.002)
+    assert _matching_mistake(q, 0.031) == "targeted"
+    assert _matching_mistake(q, 0.026) is None  # near, but not within this question's tolerance
