@@ -525,6 +525,7 @@ def plot_threshold_tradeoff(
     metrics: Sequence[str] = ("sensitivity", "specificity", "PPV"),
     show_flagged: bool = True,
     score_label: str = "Threshold on the score (score units)",
+    unit_label: str = "Patients",
     pos_label: Any = None,
     ax: Any = None,
 ) -> Any:
@@ -546,6 +547,9 @@ def plot_threshold_tradeoff(
         Add patients flagged per 1,000 on a twin y-axis (right), the alarm burden.
     score_label : str, default="Threshold on the score (score units)"
         x-axis label; give the score's name and unit, e.g. ``"NEWS2 threshold (points)"``.
+    unit_label : str, default="Patients"
+        What one row of the data is, for the flagged axis ("Patients flagged per 1,000"). Use
+        ``"Observations"`` when each row is one set of vital signs rather than one patient.
     pos_label : object, default=None
         The positive class, needed when the labels are not 0/1.
     ax : matplotlib Axes, default=None
@@ -603,7 +607,7 @@ def plot_threshold_tradeoff(
             label="flagged per 1,000",
         )
         fax.set_ylim(0, 1020)
-        fax.set_ylabel("Patients flagged per 1,000 (count)")
+        fax.set_ylabel(f"{unit_label} flagged per 1,000 (count)")
         handles.append(fline)
         labels.append(fline.get_label())
     ax.legend(handles, labels, loc="center right", fontsize="small")

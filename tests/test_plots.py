@@ -154,10 +154,16 @@ def test_plot_threshold_tradeoff(pyplot):
     table = threshold_table(y, news2, cuts)
     np.testing.assert_allclose(lines["specificity"].get_ydata(), table["specificity"])
     burden_ax = ax.figure.axes[-1]
-    assert "per 1,000" in burden_ax.get_ylabel()
+    assert burden_ax.get_ylabel() == "Patients flagged per 1,000 (count)"
     np.testing.assert_allclose(burden_ax.get_lines()[0].get_ydata(), table["flagged_per_1000"])
     with pytest.raises(ValueError, match="metrics must be"):
         plot_threshold_tradeoff(y, news2, metrics=["AUROC"])
+
+
+def test_plot_threshold_tradeoff_names_what_a_row_is(pyplot):
+    y, news2 = np.array([0, 1, 0, 1, 0, 0]), np.array([1, 6, 2, 5, 0, 3])
+    ax = plot_threshold_tradeoff(y, news2, unit_label="Observations")
+    assert ax.figure.axes[-1].get_ylabel() == "Observations flagged per 1,000 (count)"
 
 
 def test_plot_threshold_tradeoff_continuous_default_thresholds(pyplot, data):
