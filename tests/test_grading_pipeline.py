@@ -191,3 +191,20 @@ def _points_of(course, assignment, grade_id):
     with course.gradebook() as gb:
         grade = gb.find_submission(assignment, "b").notebooks[0].grades
         return next(g.auto_score for g in grade if g.name == grade_id)
+
+
+def test_unicode_student_ids_and_spaces_in_the_course_path(tmp_path):
+    from mlhc_course.grading import autograde, export_grades, generate_feedback
+
+    assignment = ASSIGNMENTS[0]
+    course = make_course(tmp_path / "my course 2026", [assignment])
+    submit(course, assignment, "Zoë_Ångström", notebooks(course, assignment, "correct"))
+    submit(course, assignment, "o'brien", notebooks(course, assignment, "blank"))
+    run = autograde(course, assignment, jobs=2)
+    assert {r.student_id: r.score for r in run.results} == {
+        "Zoë_Ångström": autograded_points(course, assignment),
+        "o'brien": 0.0,
+    }
+    assert len(generate_feedback(course, assignment)) == 2
+    rows = list(csv.DictReader(export_grades(course, tmp_path / "g.csv").open(encoding="utf-8")))
+    assert {r["student_id"] for r in rows} == {"Zoë_Ångström", "o'brien"}

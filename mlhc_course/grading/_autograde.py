@@ -26,6 +26,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -41,6 +42,9 @@ from ._intake import Intake, copy_timestamp, list_submissions, stage_submission
 from ._sandbox import DEFAULT_FILE_SIZE_LIMIT, DEFAULT_MEMORY_LIMIT, SandboxPolicy, warn_if_unsandboxed
 
 log = logging.getLogger("mlhc_course.grading")
+
+# One run at a time per process: the run's runner and notes live in _execute._ACTIVE.
+_RUN_LOCK = threading.Lock()
 
 
 class RestoreLockedCells(OverwriteCells):
@@ -386,6 +390,40 @@ def autograde(
     >>> [(r.student_id, r.score, r.status) for r in run.results]              # doctest: +SKIP
     [('12345', 10.0, 'graded'), ('23456', 0.0, 'failed')]
     """
+    if not _RUN_LOCK.acquire(blocking=False):
+        raise RuntimeError(
+            "Another autograde run is in progress in this process; run them one after the other."
+        )
+    try:
+        return _autograde(
+            course,
+            assignment_id,
+            students=students,
+            jobs=jobs,
+            timeout=timeout,
+            memory_limit=memory_limit,
+            file_size_limit=file_size_limit,
+            output_limit=output_limit,
+            sandbox=sandbox,
+            progress=progress,
+        )
+    finally:
+        _RUN_LOCK.release()
+
+
+def _autograde(
+    course,
+    assignment_id,
+    *,
+    students,
+    jobs,
+    timeout,
+    memory_limit,
+    file_size_limit,
+    output_limit,
+    sandbox,
+    progress,
+) -> GradingRun:
     start = time.perf_counter()
     course.check_assignment(assignment_id)
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
