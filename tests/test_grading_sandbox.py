@@ -278,3 +278,50 @@ except OSError as exc:
     assert "sources []" in text or "sources absent" in text
     visible = text.split("visible ")[1].split("\n")[0]
     assert "nbgrader_config.py" not in visible and "README.md" not in visible
+
+
+@needs_bwrap
+def test_sandboxed_execute_in_plain_nbgrader_hides_the_course(tmp_path):
+    # SandboxedExecute can also be configured into nbgrader's own Autograde (no mlhc runner active)
+    from grading_fixtures import autograded_points, make_course, notebooks, submit
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
+
+    from mlhc_course.grading._execute import SandboxedExecute
+
+    assignment = "ps0_test_accuracy"
+    course = make_course(tmp_path / "c", [assignment])
+    nbs = notebooks(course, assignment, "correct")
+    gradebook = course.db_url[len("sqlite:///") :]
+    answer = next(c for c in nbs[assignment].cells if c.metadata.get("nbgrader", {}).get("solution"))
+    answer.source = (
+        f"try:\n    open({gradebook!r}, 'rb').read()\n    print('GRADEBOOK READ')\n"
+        f"except OSError:\n    print('gradebook hidden')\n" + answer.source
+    )
+    submit(course, assignment, "s1", nbs)
+    config = Config()
+    config.merge(course.config)
+    config.Autograde.autograde_preprocessors = [
+        SandboxedExecute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
+    result = course.run_converter(
+        "Autograde", assignment, "s1", config=config, force=True, create_student=True
+    )
+    assert result["success"], result["log"]
+    graded = nbformat.read(course.path("autograded", assignment, "s1") / f"{assignment}.ipynb", as_version=4)
+    text = "".join(json.dumps(c.get("outputs", [])) for c in graded.cells if c.cell_type == "code")
+    assert "gradebook hidden" in text and "GRADEBOOK READ" not in text
+    with course.gradebook() as gb:
+        assert gb.find_submission(assignment, "s1").score == autograded_points(course, assignment)

@@ -473,7 +473,9 @@ class SandboxedExecute(Execute):
         runner: ParallelRunner | None = _ACTIVE["runner"]
         own_runner = runner is None
         if own_runner:
-            runner = ParallelRunner(1, SandboxPolicy(), self.config)
+            # Used outside mlhc's autograde (e.g. configured into plain `nbgrader autograde`):
+            # nbgrader runs converters from the course root, so hide the current directory.
+            runner = ParallelRunner(1, SandboxPolicy.hiding([os.getcwd()]), self.config)
         info = resources.get("nbgrader", {})
         key = (info.get("student"), info.get("assignment"), info.get("notebook"))
         try:

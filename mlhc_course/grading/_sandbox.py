@@ -124,6 +124,12 @@ class SandboxPolicy:
             hidden.add(course.directory(step))
         if course.db_url.startswith("sqlite:///"):
             hidden.add(Path(course.db_url[len("sqlite:///") :]).parent)
+        return cls.hiding(sorted(hidden), **kwargs)
+
+    @classmethod
+    def hiding(cls, folders, **kwargs) -> SandboxPolicy:
+        """A policy that hides ``folders`` and the grader's home, and exposes the Python environment."""
+        hidden = {Path(f) for f in folders}
         home = os.path.expanduser("~")
         if home not in ("/", ""):
             hidden.add(Path(home))
