@@ -19,6 +19,7 @@ If ``bwrap`` is missing, kernels run with the resource limits only and a loud wa
 from __future__ import annotations
 
 import functools
+import glob
 import logging
 import os
 import shutil
@@ -250,6 +251,27 @@ def kernel_env(home: str) -> dict[str, str]:
     return env
 
 
+def _host_matplotlib_cache() -> str:
+    if os.environ.get("MPLCONFIGDIR"):
+        return os.environ["MPLCONFIGDIR"]
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(cache, "matplotlib")
+
+
+def _seed_home(workdir: str) -> str:
+    """Create the kernel's home inside its scratch folder, with the host's matplotlib font cache.
+
+    Without the cache, the first plot in every kernel rebuilds it, and if that takes over 5 s
+    matplotlib warns on stderr -- which nbgrader scores as a failed test cell.
+    """
+    home = os.path.join(workdir, ".home")
+    mpl = os.path.join(home, ".config", "matplotlib")
+    os.makedirs(mpl, exist_ok=True)
+    for cached in glob.glob(os.path.join(_host_matplotlib_cache(), "fontlist-*.json")):
+        shutil.copy(cached, mpl)
+    return home
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel starts inside the sandbox, talking over ``ipc`` sockets.
 
@@ -279,8 +301,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         # kernel in its own session and PID namespace.
         self.kernel_spec.interrupt_mode = "message"
         cmd = super().format_kernel_cmd(extra_arguments)
-        home = os.path.join(self.workdir, ".home") if not self.policy.sandboxed else "/tmp/home"
-        env = kernel_env(home)
+        env = kernel_env(_seed_home(self.workdir))
         return self.policy.wrap(cmd, workdir=self.workdir, binds=[self._ipc_dir], env=env)
 
     async def _async_pre_start_kernel(self, **kw):
@@ -290,10 +311,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         kw["stderr"] = subprocess.DEVNULL
         kw["stdin"] = subprocess.DEVNULL
         if not self.policy.sandboxed:
-            home = os.path.join(self.workdir, ".home")
-            os.makedirs(home, exist_ok=True)
             env = dict(os.environ)
-            env.update(kernel_env(home))
+            env.update(kernel_env(_seed_home(self.workdir)))
             kw["env"] = env
         kw["cwd"] = self.workdir
         return await super()._async_pre_start_kernel(**kw)
