@@ -366,3 +366,21 @@ def test_gradebook_is_consistent_after_the_batch(graded):
             grades = [g for nb in submission.notebooks for g in nb.grades]
             assert len(grades) == n_cells
             assert all(g.auto_score is not None for g in grades if g.cell.cell_type == "code")
+
+
+def test_report_lists_the_failures_and_the_notes(graded, tmp_path):
+    from mlhc_course.grading import grade_report
+
+    course, assignment, _, _ = graded
+    text = grade_report(course, assignment, tmp_path / "report.html").read_text(encoding="utf-8")
+    failures = text.split("Submissions that failed to grade")[1].split("Notes from grading")[0]
+    for case, reason in [
+        ("truncated_json", "not valid JSON"),
+        ("missing_notebook", "missing from the submission"),
+        ("empty_folder", "empty submission folder"),
+    ]:
+        assert case in failures and reason in failures
+    assert "ref_correct" not in failures
+    notes = text.split("Notes from grading")[1]
+    assert "deleted by the student (restored from the source)" in notes
+    assert "monkeypatching detected" in notes
