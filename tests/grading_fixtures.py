@@ -100,3 +100,18 @@ def hidden_test_lines(course, assignment: str) -> list[str]:
                 elif inside and len(line.strip()) > 15:
                     lines.append(line.strip())
     return lines
+
+
+def require_bwrap() -> None:
+    """Skip (fail under CI=true) when bubblewrap cannot run here: isolation can't be tested without it."""
+    import os
+
+    import pytest
+
+    from mlhc_course.grading import bwrap_works
+
+    if not bwrap_works():
+        message = "bubblewrap (bwrap) is not installed or cannot create namespaces here"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}; scripts/install_system_deps.sh installs it")
+        pytest.skip(message)

@@ -13,7 +13,7 @@ import re
 
 import nbformat
 import pytest
-from grading_fixtures import ASSIGNMENTS, graded_cells, make_course, notebooks, submit
+from grading_fixtures import ASSIGNMENTS, graded_cells, make_course, notebooks, require_bwrap, submit
 
 pytestmark = pytest.mark.slow
 
@@ -326,6 +326,7 @@ def test_huge_output_is_capped(graded):
 
 
 def test_attack_on_grader_files_fails_and_leaks_nothing(graded):
+    require_bwrap()
     course, assignment, _, run = graded
     text = _outputs_text(_autograded(course, assignment, "attack_grader_files"))
     assert text.count("read failed") == 3

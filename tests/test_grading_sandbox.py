@@ -17,12 +17,17 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 from traitlets.config import Config
 
-from mlhc_course.grading import SandboxPolicy, bwrap_works
+from mlhc_course.grading import SandboxPolicy
 from mlhc_course.grading._execute import ParallelRunner
 
-needs_bwrap = pytest.mark.skipif(
-    not bwrap_works(), reason="bubblewrap (bwrap) is not installed or not usable here"
-)
+needs_bwrap = pytest.mark.usefixtures("_bwrap")
+
+
+@pytest.fixture
+def _bwrap():
+    from grading_fixtures import require_bwrap
+
+    require_bwrap()
 
 
 def _test_cell(source):
