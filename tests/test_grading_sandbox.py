@@ -330,3 +330,15 @@ def test_sandboxed_execute_in_plain_nbgrader_hides_the_course(tmp_path):
     assert "gradebook hidden" in text and "GRADEBOOK READ" not in text
     with course.gradebook() as gb:
         assert gb.find_submission(assignment, "s1").score == autograded_points(course, assignment)
+
+
+def test_output_cap_keeps_the_head_and_the_stderr_signal():
+    cells = [
+        new_code_cell("print('HEAD' + 'z' * 300_000)"),
+        _test_cell("import sys\nprint('a' * 300_000)\nprint('late warning', file=sys.stderr)"),
+    ]
+    out, _ = _run(cells, output_limit=100_000)
+    first = "".join(o.get("text", "") for o in out.cells[0].outputs)
+    assert first.startswith("HEAD") and 100_000 <= len(first) < 100_200
+    # a grade cell that wrote to stderr still scores 0 in nbgrader, even past the cap
+    assert any(o.get("name") == "stderr" for o in out.cells[1].outputs)

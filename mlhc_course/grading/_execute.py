@@ -240,25 +240,35 @@ class GradingClient(Execute):
 
     # -- output cap ----------------------------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):
-        if msg.get("msg_type") in ("stream", "display_data", "execute_result", "update_display_data"):
-            used = self._out_chars.get(cell_index, 0) + _output_size(msg)
-            self._out_chars[cell_index] = used
-            if self.output_limit >= 0 and used > self.output_limit:
-                if cell_index not in self._truncated:
-                    self._truncated.add(cell_index)
-                    self.events.append(
-                        f"cell {cell_index}: output truncated at {self.output_limit:,} characters"
-                    )
-                    outs.append(
-                        NotebookNode(
-                            output_type="stream",
-                            name="stdout",  # not stderr: nbgrader scores a grade cell with stderr as 0
-                            text=f"\n[... output truncated by the grader: more than {self.output_limit:,} "
-                            "characters ...]\n",
-                        )
-                    )
-                return None
-        return super().output(outs, msg, display_id, cell_index)
+        if msg.get("msg_type") not in ("stream", "display_data", "execute_result", "update_display_data"):
+            return super().output(outs, msg, display_id, cell_index)  # errors are always kept
+        before = self._out_chars.get(cell_index, 0)
+        used = before + _output_size(msg)
+        self._out_chars[cell_index] = used
+        if self.output_limit < 0 or used <= self.output_limit:
+            return super().output(outs, msg, display_id, cell_index)
+        stream = msg["content"].get("name") if msg.get("msg_type") == "stream" else None
+        if stream and before < self.output_limit:  # keep the head of the message that crosses the cap
+            head = dict(
+                msg, content=dict(msg["content"], text=msg["content"]["text"][: self.output_limit - before])
+            )
+            super().output(outs, head, display_id, cell_index)
+        if stream == "stderr" and not any(o.get("name") == "stderr" for o in outs):
+            # nbgrader scores a grade cell that wrote to stderr as 0: keep that signal
+            outs.append(
+                NotebookNode(output_type="stream", name="stderr", text="[... stderr output truncated ...]\n")
+            )
+        if cell_index not in self._truncated:
+            self._truncated.add(cell_index)
+            self.events.append(f"cell {cell_index}: output truncated at {self.output_limit:,} characters")
+            outs.append(
+                NotebookNode(
+                    output_type="stream",
+                    name="stdout",  # not stderr: nbgrader scores a grade cell with stderr as 0
+                    text=f"\n[... output truncated by the grader: more than {self.output_limit:,} characters ...]\n",
+                )
+            )
+        return None
 
     # -- hardened cell execution ---------------------------------------------------------------
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
