@@ -208,3 +208,17 @@ def test_unicode_student_ids_and_spaces_in_the_course_path(tmp_path):
     assert len(generate_feedback(course, assignment)) == 2
     rows = list(csv.DictReader(export_grades(course, tmp_path / "g.csv").open(encoding="utf-8")))
     assert {r["student_id"] for r in rows} == {"Zoë_Ångström", "o'brien"}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"jobs": 0}, "'jobs'"), ({"timeout": 0}, "'timeout'"), ({"memory_limit": 1000}, "'memory_limit'")],
+)
+def test_autograde_rejects_bad_parameters(tmp_path, kwargs, match):
+    from mlhc_course.grading import autograde
+
+    course = make_course(tmp_path / "c", [ASSIGNMENTS[0]], release=False)
+    with pytest.raises(ValueError, match=match):
+        autograde(course, ASSIGNMENTS[0], **kwargs)
+    with pytest.raises(ValueError, match="Unknown assignment"):
+        autograde(course, "ps9_nope")

@@ -429,6 +429,14 @@ def _autograde(
     jobs = (os.cpu_count() or 1) if jobs is None else jobs
     if jobs < 1:
         raise ValueError(f"The 'jobs' parameter must be an int in the range [1, inf). Got {jobs!r} instead.")
+    for name, value, low in (
+        ("memory_limit", memory_limit, 64 * 1024**2),
+        ("file_size_limit", file_size_limit, 1),
+    ):
+        if value < low:
+            raise ValueError(
+                f"The {name!r} parameter must be an int in the range [{low}, inf). Got {value!r} instead."
+            )
     if timeout is not None and timeout < 1:
         raise ValueError(
             f"The 'timeout' parameter must be an int in the range [1, inf). Got {timeout!r} instead."
