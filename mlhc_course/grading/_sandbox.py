@@ -52,7 +52,20 @@ SANDBOX_MISSING_WARNING = (
 
 @functools.lru_cache(maxsize=1)
 def bwrap_works() -> bool:
-    """Whether ``bwrap`` is installed and can create the namespaces the sandbox uses."""
+    """Whether ``bwrap`` is installed and can create the namespaces the sandbox uses.
+
+    Returns
+    -------
+    works : bool
+        True if a trial ``bwrap`` run with the sandbox's namespaces succeeds. When False,
+        :func:`grade` still runs with resource limits, and warns loudly that student code is not
+        isolated.
+
+    Examples
+    --------
+    >>> isinstance(bwrap_works(), bool)
+    True
+    """
     exe = shutil.which("bwrap")
     if exe is None:
         return False
