@@ -23,6 +23,8 @@ c.CourseDirectory.autograded_directory = os.path.join("course", "autograded")
 c.CourseDirectory.feedback_directory = os.path.join("course", "feedback")
 c.CourseDirectory.solution_directory = os.path.join("course", "solution")
 c.CourseDirectory.db_url = "sqlite:///" + os.path.join(_HERE, "course", "gradebook.db")
+# SQLite creates the gradebook file but not its folder; plain `nbgrader` commands need course/ to exist.
+os.makedirs(os.path.join(_HERE, "course"), exist_ok=True)
 
 # Autograding: a per-cell timeout, and never let a student notebook hang the batch.
 c.ExecutePreprocessor.timeout = 60

@@ -191,4 +191,15 @@ def open_course(course_dir: str | os.PathLike | None = None, *, db_url: str | No
             )
         config.CourseDirectory.db_url = db_url
     coursedir = CourseDirectory(config=config)
+    _ensure_sqlite_folder(coursedir.db_url)
     return Course(root=Path(coursedir.root), config=config, coursedir=coursedir)
+
+
+def _ensure_sqlite_folder(db_url: str) -> None:
+    # SQLite creates the database file but not its folder: on a fresh checkout the repository's
+    # gradebook lives in course/, which does not exist until something is generated there.
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
