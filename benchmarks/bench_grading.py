@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     from mlhc_course.grading import make_submission, open_course, release_assignment
 
     env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["PATH"] = os.path.dirname(os.path.abspath(sys.executable)) + os.pathsep + env.get("PATH", "")
     os.environ["PATH"] = env["PATH"]
     work = Path(tempfile.mkdtemp(prefix="mlhc-bench-"))
     try:
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         subprocess.run(
             [
-                os.path.join(os.path.dirname(sys.executable), "nbgrader"),
+                os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "nbgrader"),
                 "autograde",
                 args.assignment,
                 "--force",
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         subprocess.run(
             [
-                os.path.join(os.path.dirname(sys.executable), "mlhc"),
+                os.path.join(os.path.dirname(os.path.abspath(sys.executable)), "mlhc"),
                 "assign",
                 "grade",
                 args.assignment,

@@ -31,10 +31,7 @@ def _size(text: str) -> int:
 def _open(course_dir: str | None, db: str | None):
     from ..grading import open_course
 
-    # nbgrader's Gradebook runs `alembic` by name: put this environment's bin/ first on PATH.
-    env_bin = os.path.dirname(sys.executable)
-    if env_bin not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = env_bin + os.pathsep + os.environ.get("PATH", "")
+    # (open_course puts this environment's bin/ on PATH: nbgrader runs `alembic` by name)
     if course_dir is None:
         # like git: the nearest folder upwards with an nbgrader_config.py, else the current one
         here = os.path.abspath(os.getcwd())

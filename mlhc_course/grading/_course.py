@@ -23,7 +23,8 @@ CONFIG_FILENAME = "nbgrader_config.py"
 def _ensure_env_bin_on_path() -> None:
     # nbgrader's Gradebook runs `alembic` by name and nbclient starts kernels by name: the
     # environment's bin/ must be on PATH even when nbgrader is driven from Python.
-    env_bin = os.path.dirname(sys.executable)
+    # absolute (a relative bin/ breaks once the cwd changes) but not resolved (that would leave the venv)
+    env_bin = os.path.dirname(os.path.abspath(sys.executable))
     parts = os.environ.get("PATH", "").split(os.pathsep)
     if env_bin not in parts:
         os.environ["PATH"] = os.pathsep.join([env_bin, *[p for p in parts if p]])

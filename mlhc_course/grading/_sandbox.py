@@ -242,7 +242,9 @@ def _limit_cmd(memory_limit: int, file_size_limit: int) -> list[str]:
 def kernel_env(home: str) -> dict[str, str]:
     """The (cleared) environment of a sandboxed kernel."""
     env = {
-        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "PATH": os.pathsep.join(
+            [os.path.dirname(os.path.abspath(sys.executable)), "/usr/local/bin", "/usr/bin", "/bin"]
+        ),
         "HOME": home,
         "IPYTHONDIR": os.path.join(home, ".ipython"),
         "MPLCONFIGDIR": os.path.join(home, ".config", "matplotlib"),
