@@ -165,6 +165,13 @@ def test_peripartum_condition_only_in_women_of_reproductive_age(many_texts):
     assert seen > 10  # the template is still used, for women
 
 
+def test_breast_cancer_history_only_in_women(many_texts):
+    # Male breast cancer exists but is under 1% of breast cancers: one PMH line in ten would misstate it.
+    with_history = [t for t in many_texts if "breast ca" in t]
+    assert len(with_history) > 100
+    assert not any(_patient(t)[1] for t in with_history)
+
+
 def test_negated_symptoms_never_name_the_complaint(many_texts):
     n_checked = 0
     for t in many_texts:

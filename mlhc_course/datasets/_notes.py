@@ -218,17 +218,18 @@ def make_clinical_notes(
       temperature >= 38.0 C [2]_), and 0-2 *distinct* symptoms are negated;
     - the middle lobe is only ever on the right (the left lung has an upper lobe with the lingula
       and a lower lobe);
-    - peripartum cardiomyopathy [3]_ is a past episode of women aged 45 or less; no past event is
-      dated before the patient's 16th birthday, reading the notes as written in 2022 (events are
-      dated 2009-2021); "ex-smoker 30 pack-years" only from age 40;
+    - peripartum cardiomyopathy [3]_ is a past episode of women aged 45 or less, and a history of
+      breast cancer is a woman's (male breast cancer is rare); no past event is dated before the
+      patient's 16th birthday, reading the notes as written in 2022 (events are dated 2009-2021);
+      "ex-smoker 30 pack-years" only from age 40;
     - an anticoagulated patient ("AF on apixaban") is not "started on" or "off" anticoagulation; "PMH:
       nil significant" never comes with a known or past disease; "NT-proBNP normal" never with RV
       strain; a course of antibiotics only follows an infection;
     - scores agree with the age and the charted observations: CURB-65 [4]_ counts age >= 65,
       respiratory rate >= 30/min and SBP < 90 or DBP <= 60 mmHg where charted, and adds confusion and
       urea (and, in a discharge summary, the uncharted RR and BP) with probability 0.25 each; a
-      low Wells score [5]_ is 1.5 when the charted heart rate is above 100/min; a sister's PE is at
-      most 10 years older than the patient.
+      low Wells score [5]_ is 1.5 when the charted heart rate is above 100/min; a sister had her PE
+      at an age at most 10 years above the patient's.
 
     References
     ----------
