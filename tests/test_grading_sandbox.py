@@ -289,16 +289,8 @@ except OSError as exc:
 def test_sandboxed_execute_in_plain_nbgrader_hides_the_course(tmp_path):
     # SandboxedExecute can also be configured into nbgrader's own Autograde (no mlhc runner active)
     from grading_fixtures import autograded_points, make_course, notebooks, submit
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
-    from nbgrader.preprocessors import (
-        AssignLatePenalties,
-        CheckCellMetadata,
-        IgnorePattern,
-        LimitOutput,
-        SaveAutoGrades,
-    )
 
-    from mlhc_course.grading._execute import SandboxedExecute
+    from mlhc_course.grading._execute import SandboxedExecute, sandboxed_autograde_preprocessors
 
     assignment = "ps0_test_accuracy"
     course = make_course(tmp_path / "c", [assignment])
@@ -312,15 +304,8 @@ def test_sandboxed_execute_in_plain_nbgrader_hides_the_course(tmp_path):
     submit(course, assignment, "s1", nbs)
     config = Config()
     config.merge(course.config)
-    config.Autograde.autograde_preprocessors = [
-        SandboxedExecute,
-        IgnorePattern,
-        ClearMetadataPreprocessor,
-        LimitOutput,
-        SaveAutoGrades,
-        AssignLatePenalties,
-        CheckCellMetadata,
-    ]
+    config.Autograde.autograde_preprocessors = sandboxed_autograde_preprocessors()
+    assert SandboxedExecute in config.Autograde.autograde_preprocessors
     result = course.run_converter(
         "Autograde", assignment, "s1", config=config, force=True, create_student=True
     )

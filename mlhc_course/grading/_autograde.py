@@ -274,15 +274,10 @@ def _source_order(course: Course, assignment_id: str, notebook_id: str) -> list[
 
 
 def _grading_config(course: Course, staging: Path):
-    from nbconvert.preprocessors import ClearMetadataPreprocessor
     from nbgrader.preprocessors import (
-        AssignLatePenalties,
         CheckCellMetadata,
         ClearOutput,
-        IgnorePattern,
-        LimitOutput,
         OverwriteKernelspec,
-        SaveAutoGrades,
     )
     from traitlets.config import Config
 
@@ -296,15 +291,7 @@ def _grading_config(course: Course, staging: Path):
         RestoreLockedCells,
         CheckCellMetadata,
     ]
-    config.Autograde.autograde_preprocessors = [
-        _execute.SandboxedExecute,
-        IgnorePattern,
-        ClearMetadataPreprocessor,
-        LimitOutput,
-        SaveAutoGrades,
-        AssignLatePenalties,
-        CheckCellMetadata,
-    ]
+    config.Autograde.autograde_preprocessors = _execute.sandboxed_autograde_preprocessors()
     config.RestoreLockedCells.add_missing_cells = True
     return config
 

@@ -500,3 +500,12 @@ class SandboxedExecute(Execute):
                 cell.execution_count = done.get("execution_count")
         _ACTIVE["events"].setdefault(key, []).extend(events)
         return nb, resources
+
+
+def sandboxed_autograde_preprocessors() -> list[type]:
+    """nbgrader's default ``Autograde.autograde_preprocessors``, with ``Execute`` swapped for
+    :class:`SandboxedExecute` (everything else, and its order, stays nbgrader's)."""
+    from nbgrader.converters import Autograde
+
+    defaults = Autograde.class_traits()["autograde_preprocessors"].make_dynamic_default()
+    return [SandboxedExecute if p is Execute else p for p in defaults]
