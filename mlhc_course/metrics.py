@@ -146,12 +146,12 @@ def _z(ci: float) -> float:
     return float(stats.norm.ppf(0.5 + ci / 2))
 
 
-def _ratio(num: float, den: float, metric: str) -> float:
+def _ratio(num: float, den: float, metric: str, *, stacklevel: int = 3) -> float:
     if den == 0:
         warnings.warn(
             f"{metric} is undefined here (its denominator is zero) and is reported as NaN.",
             UndefinedMetricWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
         return float("nan")
     return float(num / den)
@@ -281,40 +281,34 @@ def _metrics_from_counts(tp: int, fp: int, tn: int, fn: int, ci: float) -> list[
     z = _z(ci)
     n = tp + fp + tn + fn
     nan = float("nan")
-    rows: list[dict[str, Any]] = [
-        {
-            "metric": name,
-            "value": float(v),
-            "ci_lower": nan,
-            "ci_upper": nan,
-            "numerator": v,
-            "denominator": n,
-            "ci_method": "none (count)",
+
+    def row(metric, value, lo=nan, hi=nan, num=nan, den=nan, method="Wilson score") -> dict[str, Any]:
+        return {
+            "metric": metric,
+            "value": value,
+            "ci_lower": lo,
+            "ci_upper": hi,
+            "numerator": num,
+            "denominator": den,
+            "ci_method": method,
         }
+
+    def proportion(metric: str, num: int, den: int) -> dict[str, Any]:
+        lo, hi = wilson_interval(num, den, ci=ci)
+        # stacklevel: the warning points at the public function, as for the other ratios
+        return row(metric, _ratio(num, den, metric, stacklevel=4), lo, hi, num, den)
+
+    rows = [
+        row(name, float(v), num=v, den=n, method="none (count)")
         for name, v in (("TP", tp), ("FP", fp), ("TN", tn), ("FN", fn))
     ]
-    proportions = (
-        ("sensitivity", tp, tp + fn),
-        ("specificity", tn, tn + fp),
-        ("PPV", tp, tp + fp),
-        ("NPV", tn, tn + fn),
-    )
-    values = {}
-    for name, num, den in proportions:
-        values[name] = _ratio(num, den, name)
-        lo, hi = wilson_interval(num, den, ci=ci)
-        rows.append(
-            {
-                "metric": name,
-                "value": values[name],
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "numerator": num,
-                "denominator": den,
-                "ci_method": "Wilson score",
-            }
-        )
-    sens, spec = values["sensitivity"], values["specificity"]
+    rows += [
+        proportion("sensitivity", tp, tp + fn),
+        proportion("specificity", tn, tn + fp),
+        proportion("PPV", tp, tp + fp),
+        proportion("NPV", tn, tn + fn),
+    ]
+    sens, spec = rows[4]["value"], rows[5]["value"]
     (lrp_lo, lrp_hi), (lrn_lo, lrn_hi) = _lr_interval(tp, fp, tn, fn, z)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -332,64 +326,14 @@ def _metrics_from_counts(tp: int, fp: int, tn: int, fn: int, ci: float) -> list[
             UndefinedMetricWarning,
             stacklevel=3,
         )
-    rows.append(
-        {
-            "metric": "LR+",
-            "value": lr_pos,
-            "ci_lower": lrp_lo,
-            "ci_upper": lrp_hi,
-            "numerator": nan,
-            "denominator": nan,
-            "ci_method": "log method (Simel 1991)",
-        }
-    )
-    rows.append(
-        {
-            "metric": "LR-",
-            "value": lr_neg,
-            "ci_lower": lrn_lo,
-            "ci_upper": lrn_hi,
-            "numerator": nan,
-            "denominator": nan,
-            "ci_method": "log method (Simel 1991)",
-        }
-    )
-    acc_lo, acc_hi = wilson_interval(tp + tn, n, ci=ci)
-    rows.append(
-        {
-            "metric": "accuracy",
-            "value": (tp + tn) / n,
-            "ci_lower": acc_lo,
-            "ci_upper": acc_hi,
-            "numerator": tp + tn,
-            "denominator": n,
-            "ci_method": "Wilson score",
-        }
-    )
-    f1 = _ratio(2 * tp, 2 * tp + fp + fn, "F1")
-    rows.append(
-        {
-            "metric": "F1",
-            "value": f1,
-            "ci_lower": nan,
-            "ci_upper": nan,
-            "numerator": 2 * tp,
-            "denominator": 2 * tp + fp + fn,
-            "ci_method": "none (use bootstrap_ci)",
-        }
-    )
-    prev_lo, prev_hi = wilson_interval(tp + fn, n, ci=ci)
-    rows.append(
-        {
-            "metric": "prevalence",
-            "value": (tp + fn) / n,
-            "ci_lower": prev_lo,
-            "ci_upper": prev_hi,
-            "numerator": tp + fn,
-            "denominator": n,
-            "ci_method": "Wilson score",
-        }
-    )
+    rows += [
+        row("LR+", lr_pos, lrp_lo, lrp_hi, method="log method (Simel 1991)"),
+        row("LR-", lr_neg, lrn_lo, lrn_hi, method="log method (Simel 1991)"),
+        proportion("accuracy", tp + tn, n),  # n > 0: inputs are never empty
+        row("F1", _ratio(2 * tp, 2 * tp + fp + fn, "F1"), num=2 * tp, den=2 * tp + fp + fn,
+            method="none (use bootstrap_ci)"),
+        proportion("prevalence", tp + fn, n),
+    ]  # fmt: skip
     return rows
 
 
