@@ -298,7 +298,7 @@ def export(assignment_id, output, course_dir, db, verbose):
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="HTML file to write (default: <assignment>_report.html).",
+    help="HTML file to write (default: reports/<assignment>.html next to the gradebook's folders, e.g. course/reports/).",
 )
 @click.option("--png", is_flag=True, help="Also write the figure as a PNG next to the HTML.")
 @course_option
