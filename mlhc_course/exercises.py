@@ -123,19 +123,19 @@ _QUESTIONS: dict[str, _Question] = {
         checker=_choice("sensitivity", ("sensitivity", "ppv")),
         hint="Sensitivity is computed among patients WITH the condition; PPV among patients who TEST positive.",
     ),
-    # Lesson 2 (notebooks/02_leakage.ipynb), seed 2026, 4,000 patients with repeat visits and leaky
+    # Lesson 5 (notebooks/05_leakage.ipynb), seed 2026, 4,000 patients with repeat visits and leaky
     # features, patient-level split: logistic regression on the baseline features has test AUROC 0.797;
     # adding cardiology_referral alone gives 0.963, adding statin_at_followup alone 0.887.
-    "l02_ex1_which_leak": _Question(
+    "l05_ex1_which_leak": _Question(
         prompt="Which post-outcome column inflates the AUROC more on its own: "
         "'cardiology_referral' or 'statin_at_followup'?",
         checker=_choice("cardiology_referral", ("cardiology_referral", "statin_at_followup")),
         hint="Fit the two models and compare their test AUROCs. In the datasheet, compare how often each "
         "column is 1 after an event and without one: the bigger the gap, the more it gives the outcome away.",
     ),
-    # Lesson 2, exercise 2: make_primary_care_cohort(4000, missingness="informative", random_state=2026);
+    # Lesson 5, exercise 2: make_primary_care_cohort(4000, missingness="informative", random_state=2026);
     # the AUROC of minus the number of missing lab panels (lipids, HbA1c, eGFR) is 0.684.
-    "l02_ex2_missingness_auroc": _Question(
+    "l05_ex2_missingness_auroc": _Question(
         prompt="AUROC of minus the number of missing lab panels for the 10-year CVD outcome.",
         checker=_number(0.684, abs_tol=0.005),
         hint="Count missing values of total_chol, hba1c and egfr per patient (0-3), then call "
@@ -145,18 +145,18 @@ _QUESTIONS: dict[str, _Question] = {
             "risk here, so score with minus the count.",
         },
     ),
-    # Lesson 3 (notebooks/03_calibration_decision_curves.ipynb): a calibration slope below 1 means
+    # Lesson 6 (notebooks/06_calibration_decision_curves.ipynb): a calibration slope below 1 means
     # predictions that are too extreme (Van Calster et al. 2019).
-    "l03_q1_slope_below_one": _Question(
+    "l06_q1_slope_below_one": _Question(
         prompt="A calibration slope below 1 means the predicted risks are 'too extreme' or 'too moderate'?",
         checker=_choice("too extreme", ("too extreme", "too moderate")),
         hint="The slope b multiplies the model's log-odds. If the best fit shrinks them (b < 1), high predicted "
         "risks were too high and low ones too low.",
     ),
-    # Lesson 3, exercise 1, seed 2026: team A's logistic regression (statin-naive development cohort of
+    # Lesson 6, exercise 1, seed 2026: team A's logistic regression (statin-naive development cohort of
     # make_primary_care_cohort(3000)) on the statin-naive validation cohort (20000, seed 2027) has net
     # benefit 0.0183 at a 10% threshold (43.8 interventions avoided per 100); treat-all has -0.0304.
-    "l03_ex1_net_benefit_at_10": _Question(
+    "l06_ex1_net_benefit_at_10": _Question(
         prompt="Team A's net benefit at a 10% threshold, in net true positives per patient.",
         checker=_number(0.0183, abs_tol=0.0006),
         hint="Read the net benefit table at threshold 0.10, column 'team A (simple)'. Give it per patient "
@@ -168,19 +168,19 @@ _QUESTIONS: dict[str, _Question] = {
             -0.0304: "That is the net benefit of treating everyone. Read team A's column.",
         },
     ),
-    # Lesson 3, exercise 3: make_primary_care_cohort(20000, random_state=2027); the published Framingham
+    # Lesson 6, exercise 3: make_primary_care_cohort(20000, random_state=2027); the published Framingham
     # equation ignores the statin effect (true HR 0.75), so in statin users O/E is about 0.8 (< 1).
-    "l03_ex3_framingham_statin": _Question(
+    "l06_ex3_framingham_statin": _Question(
         prompt="In statin users, does the published Framingham equation 'overestimates' or "
         "'underestimates' the risk?",
         checker=_choice("overestimates", ("overestimates", "underestimates")),
         hint="Look at the O/E ratio and the calibration intercept among patients with statin == 1: "
         "O/E < 1 (intercept < 0) means fewer events than predicted.",
     ),
-    # Lesson 4 (notebooks/04_early_warning_alarm_burden.ipynb), seed 2026, 2,000 admissions over 72 h:
+    # Lesson 8 (notebooks/08_early_warning_alarm_burden.ipynb), seed 2026, 2,000 admissions over 72 h:
     # new alerts per day on a full 28-bed ward are 4.77 at NEWS2 >= 6 and 2.83 at >= 7, so 7 is the
     # lowest threshold within a budget of 4 a day (tests/test_exercises_lessons.py recomputes this).
-    "l04_ex1_threshold_for_budget": _Question(
+    "l08_ex1_threshold_for_budget": _Question(
         prompt="Lowest NEWS2 threshold (whole points) that keeps new alerts at or below 4 a day on the ward.",
         checker=_number(7, abs_tol=0.01),
         hint="In the `burden` table, go down the column alerts_per_ward_day and take the first threshold "
@@ -190,11 +190,11 @@ _QUESTIONS: dict[str, _Question] = {
             5.0: "5 is the hospital's current threshold, about 8.4 new alerts a day: over the budget of 4.",
         },
     ),
-    # Lesson 4, exercise 2: the same ward with deterioration_rate=0.02 (seed 2026); admission level
+    # Lesson 8, exercise 2: the same ward with deterioration_rate=0.02 (seed 2026); admission level
     # (highest NEWS2 4-24 h before the onset, or over the stay; deteriorations after the window left
     # out): 38 deteriorations, TP 38 and FP 605 at NEWS2 >= 5, so NNE = 643/38 = 16.92. The
     # observation-level NNE on that ward is 9.28.
-    "l04_ex2_nne_low_acuity_ward": _Question(
+    "l08_ex2_nne_low_acuity_ward": _Question(
         prompt="Admission-level NNE at NEWS2 >= 5 on the ward where 2% of admissions deteriorate.",
         checker=_number(16.92, abs_tol=0.05),
         hint="Regenerate the ward with deterioration_rate=0.02, rebuild per_admission exactly as in the lesson "
@@ -205,9 +205,9 @@ _QUESTIONS: dict[str, _Question] = {
             0.059: "That is the PPV. The NNE is its reciprocal, 1/PPV.",
         },
     ),
-    # Lesson 5 (notebooks/05_shift_drift_label_bias.ipynb), exercise 1: the model is used only in the
+    # Lesson 9 (notebooks/09_shift_drift_label_bias.ipynb), exercise 1: the model is used only in the
     # practices that developed it, in later years, so the question is temporal (Steyerberg & Harrell 2016).
-    "l05_ex1_validation_design": _Question(
+    "l09_ex1_validation_design": _Question(
         prompt="Held-out set for a model used only in its development practices, from next year: "
         "'random', 'temporal' or 'site'?",
         checker=_choice("temporal", ("random", "temporal", "site")),
@@ -220,10 +220,10 @@ _QUESTIONS: dict[str, _Question] = {
             "so it cannot show drift.",
         },
     ),
-    # Lesson 5, exercise 2: make_primary_care_cohort(8000, sites=12, site_shift=0.0, random_state=2026),
+    # Lesson 9, exercise 2: make_primary_care_cohort(8000, sites=12, site_shift=0.0, random_state=2026),
     # development P01-P08 (30% internal test), external P09-P12: pooled external O/E 0.990 (0.900 with
     # site_shift=1.0, as in the lesson).
-    "l05_ex2_oe_exchangeable_practices": _Question(
+    "l09_ex2_oe_exchangeable_practices": _Question(
         prompt="Pooled O/E in the external practices P09-P12 when site_shift=0.0.",
         checker=_number(0.990, abs_tol=0.01),
         hint="Regenerate the cohort with site_shift=0.0, repeat site_split, patient_split and the fit, then read "
@@ -233,10 +233,10 @@ _QUESTIONS: dict[str, _Question] = {
             "site_shift=0.0 first.",
         },
     ),
-    # Lesson 5, exercise 3: make_primary_care_cohort(8000, label_bias=0.25, random_state=2026), patient split
+    # Lesson 9, exercise 3: make_primary_care_cohort(8000, label_bias=0.25, random_state=2026), patient split
     # 30%, model trained on event_recorded: sensitivity at 10% in women against event_true is 26/76 = 0.342
     # (0.184 with label_bias=0.5; 0.447 for the model trained on event_true).
-    "l05_ex3_women_sensitivity": _Question(
+    "l09_ex3_women_sensitivity": _Question(
         prompt="Sensitivity at the 10% threshold in women, against the true events, with label_bias=0.25.",
         checker=_number(0.342, abs_tol=0.005),
         hint="Regenerate the cohort with label_bias=0.25, fit on event_recorded, and call "

@@ -14,23 +14,23 @@ import pytest
 from mlhc_course import datasets, exercises, metrics
 
 # --------------------------------------------------------------------------------------------------
-# Lesson 4 (notebooks/04_early_warning_alarm_burden.ipynb)
+# Lesson 8 (notebooks/08_early_warning_alarm_burden.ipynb)
 # --------------------------------------------------------------------------------------------------
-L04_SEED = 2026
-L04_WARD_BEDS = 28
-L04_MIN_WARNING_H = 4
-L04_WINDOW_H = 72
+L08_SEED = 2026
+L08_WARD_BEDS = 28
+L08_MIN_WARNING_H = 4
+L08_WINDOW_H = 72
 
 
 def _l04_ward(deterioration_rate: float = 0.1):
     """The lesson's ward: observation sets with a complete NEWS2, and one row per admission."""
     vitals = datasets.make_ward_vitals(
-        2_000, hours=L04_WINDOW_H, deterioration_rate=deterioration_rate, random_state=L04_SEED
+        2_000, hours=L08_WINDOW_H, deterioration_rate=deterioration_rate, random_state=L08_SEED
     ).frame
     admissions = vitals.groupby("admission_id").agg(
         deteriorated=("deteriorated", "first"), onset_hour=("onset_hour", "first")
     )
-    admissions["hours_on_ward"] = admissions["onset_hour"].clip(upper=L04_WINDOW_H).fillna(L04_WINDOW_H)
+    admissions["hours_on_ward"] = admissions["onset_hour"].clip(upper=L08_WINDOW_H).fillna(L08_WINDOW_H)
     vitals["news2"] = datasets.news2_score(vitals)
     return vitals.dropna(subset=["news2"]), admissions
 
@@ -38,8 +38,8 @@ def _l04_ward(deterioration_rate: float = 0.1):
 def _l04_admission_level(obs: pd.DataFrame, admissions: pd.DataFrame) -> pd.DataFrame:
     """Highest NEWS2 4-24 h before the onset (deteriorations in the window) or over the stay (others)."""
     hours_to_onset = obs["onset_hour"] - obs["hour"]
-    counts = (obs["deteriorated"] == 0) | hours_to_onset.between(L04_MIN_WARNING_H, 24)
-    fate_observed = admissions.index[~(admissions["onset_hour"] >= L04_WINDOW_H)]
+    counts = (obs["deteriorated"] == 0) | hours_to_onset.between(L08_MIN_WARNING_H, 24)
+    fate_observed = admissions.index[~(admissions["onset_hour"] >= L08_WINDOW_H)]
     return (
         obs[counts]
         .groupby("admission_id")["news2"]
@@ -53,24 +53,24 @@ def _l04_admission_level(obs: pd.DataFrame, admissions: pd.DataFrame) -> pd.Data
 def _l04_alerts_per_ward_day(obs: pd.DataFrame, admissions: pd.DataFrame, threshold: int) -> float:
     flagged = obs["news2"] >= threshold
     new = flagged & ~flagged.groupby(obs["admission_id"]).shift(fill_value=False)
-    return float(new.sum() / (admissions["hours_on_ward"].sum() / 24) * L04_WARD_BEDS)
+    return float(new.sum() / (admissions["hours_on_ward"].sum() / 24) * L08_WARD_BEDS)
 
 
 @pytest.fixture(scope="module")
-def l04_ward():
+def l08_ward():
     return _l04_ward()
 
 
-def test_l04_ex1_lowest_threshold_within_four_alerts_a_day(l04_ward):
-    obs, admissions = l04_ward
+def test_l04_ex1_lowest_threshold_within_four_alerts_a_day(l08_ward):
+    obs, admissions = l08_ward
     per_day = {t: _l04_alerts_per_ward_day(obs, admissions, t) for t in range(3, 10)}
     # the burden falls as the threshold rises, and 7 is the first threshold at or under 4 a day
     assert all(per_day[t] > per_day[t + 1] for t in range(3, 9))
     assert per_day[6] > 4 >= per_day[7]
     assert per_day[5] == pytest.approx(8.44, abs=0.01)  # the figure quoted in the lesson's output
-    assert exercises.check("l04_ex1_threshold_for_budget", 7).passed is True
-    assert exercises.check("l04_ex1_threshold_for_budget", 7.0).passed is True
-    wrong = exercises.check("l04_ex1_threshold_for_budget", 6)
+    assert exercises.check("l08_ex1_threshold_for_budget", 7).passed is True
+    assert exercises.check("l08_ex1_threshold_for_budget", 7.0).passed is True
+    wrong = exercises.check("l08_ex1_threshold_for_budget", 6)
     assert wrong.passed is False and "4.8" in wrong.hint
 
 
@@ -79,17 +79,17 @@ def test_l04_ex2_admission_level_nne_on_the_low_acuity_ward():
     per_admission = _l04_admission_level(obs, admissions)
     row = metrics.threshold_table(per_admission["deteriorated"], per_admission["max_news2"], [5]).iloc[0]
     assert row["NNE"] == pytest.approx(1 / row["PPV"])
-    assert exercises.check("l04_ex2_nne_low_acuity_ward", float(row["NNE"])).passed is True
+    assert exercises.check("l08_ex2_nne_low_acuity_ward", float(row["NNE"])).passed is True
     # the observation-level NNE on the same ward is the mistake the hint names
     y, score = obs["deterioration_within_24h"], obs["news2"]
     nne_obs = float(metrics.threshold_table(y, score, [5]).iloc[0]["NNE"])
-    result = exercises.check("l04_ex2_nne_low_acuity_ward", round(nne_obs, 2))
+    result = exercises.check("l08_ex2_nne_low_acuity_ward", round(nne_obs, 2))
     assert result.passed is False and "observation" in result.hint
 
 
-def test_l04_admission_level_nne_on_the_lesson_ward(l04_ward):
+def test_l04_admission_level_nne_on_the_lesson_ward(l08_ward):
     """The lesson's admission-level table at NEWS2 >= 5, which exercise 2 asks learners to compare with."""
-    obs, admissions = l04_ward
+    obs, admissions = l08_ward
     per_admission = _l04_admission_level(obs, admissions)
     assert len(per_admission) == 1949 and int(per_admission["deteriorated"].sum()) == 150
     row = metrics.threshold_table(per_admission["deteriorated"], per_admission["max_news2"], [5]).iloc[0]
@@ -98,16 +98,16 @@ def test_l04_admission_level_nne_on_the_lesson_ward(l04_ward):
 
 
 # --------------------------------------------------------------------------------------------------
-# Lesson 5 (notebooks/05_shift_drift_label_bias.ipynb)
+# Lesson 9 (notebooks/09_shift_drift_label_bias.ipynb)
 # --------------------------------------------------------------------------------------------------
-L05_SEED = 2026
-L05_N = 8_000
-L05_FEATURES = ["age", "male", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated"]
-L05_EXTERNAL = ["P09", "P10", "P11", "P12"]
+L09_SEED = 2026
+L09_N = 8_000
+L09_FEATURES = ["age", "male", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated"]
+L09_EXTERNAL = ["P09", "P10", "P11", "P12"]
 
 
 def _l05_predictors(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(male=(frame["sex"] == "male").astype(int))[L05_FEATURES]
+    return frame.assign(male=(frame["sex"] == "male").astype(int))[L09_FEATURES]
 
 
 def _l05_fit(frame: pd.DataFrame, outcome: str = "event_recorded"):
@@ -128,11 +128,11 @@ def _l05_external_oe(site_shift: float) -> float:
     from mlhc_course import audit, splits
 
     regional = datasets.make_primary_care_cohort(
-        L05_N, sites=12, site_shift=site_shift, random_state=L05_SEED
+        L09_N, sites=12, site_shift=site_shift, random_state=L09_SEED
     ).frame
-    development, external = splits.site_split(regional, site_col="practice", test_sites=L05_EXTERNAL)
+    development, external = splits.site_split(regional, site_col="practice", test_sites=L09_EXTERNAL)
     train, internal = splits.patient_split(
-        development, patient_col="patient_id", test_size=0.3, random_state=L05_SEED
+        development, patient_col="patient_id", test_size=0.3, random_state=L09_SEED
     )
     model = _l05_fit(train)
     report = audit.external_validation_report(
@@ -149,8 +149,8 @@ def _l05_women_sensitivity(label_bias: float, outcome: str = "event_recorded") -
     """Sensitivity at 10% in women against the true events, as in the lesson's label-bias section."""
     from mlhc_course import audit, splits
 
-    biased = datasets.make_primary_care_cohort(L05_N, label_bias=label_bias, random_state=L05_SEED).frame
-    train, test = splits.patient_split(biased, patient_col="patient_id", test_size=0.3, random_state=L05_SEED)
+    biased = datasets.make_primary_care_cohort(L09_N, label_bias=label_bias, random_state=L09_SEED).frame
+    train, test = splits.patient_split(biased, patient_col="patient_id", test_size=0.3, random_state=L09_SEED)
     model = _l05_fit(train, outcome)
     report = audit.subgroup_report(
         test["event_true"], _l05_risk(model, test), test["sex"].astype(str), threshold=0.10
@@ -159,17 +159,17 @@ def _l05_women_sensitivity(label_bias: float, outcome: str = "event_recorded") -
 
 
 def test_l05_ex1_validation_design_for_the_same_practices():
-    assert exercises.check("l05_ex1_validation_design", "temporal").passed is True
-    assert exercises.check("l05_ex1_validation_design", " Temporal ").passed is True
-    result = exercises.check("l05_ex1_validation_design", "site")
+    assert exercises.check("l09_ex1_validation_design", "temporal").passed is True
+    assert exercises.check("l09_ex1_validation_design", " Temporal ").passed is True
+    result = exercises.check("l09_ex1_validation_design", "site")
     assert result.passed is False and "same practices" in result.hint
 
 
 def test_l05_ex2_external_oe_with_exchangeable_practices():
     oe_shift, oe_none = _l05_external_oe(1.0), _l05_external_oe(0.0)
     assert oe_shift == pytest.approx(0.900, abs=0.001)  # the lesson's own figure
-    assert exercises.check("l05_ex2_oe_exchangeable_practices", oe_none).passed is True
-    result = exercises.check("l05_ex2_oe_exchangeable_practices", round(oe_shift, 3))
+    assert exercises.check("l09_ex2_oe_exchangeable_practices", oe_none).passed is True
+    result = exercises.check("l09_ex2_oe_exchangeable_practices", round(oe_shift, 3))
     assert result.passed is False and "site_shift=1.0" in result.hint
 
 
@@ -178,16 +178,16 @@ def test_l05_ex3_women_sensitivity_with_less_label_bias():
     oracle = _l05_women_sensitivity(0.25, outcome="event_true")
     assert half == pytest.approx(0.184, abs=0.001)  # the lesson's own figure at label_bias=0.5
     assert half < quarter < oracle  # less under-recording, less under-prediction
-    assert exercises.check("l05_ex3_women_sensitivity", quarter).passed is True
-    result = exercises.check("l05_ex3_women_sensitivity", round(half, 3))
+    assert exercises.check("l09_ex3_women_sensitivity", quarter).passed is True
+    result = exercises.check("l09_ex3_women_sensitivity", round(half, 3))
     assert result.passed is False and "0.25" in result.hint
 
 
 # --------------------------------------------------------------------------------------------------
-# Lesson 2 (notebooks/02_leakage.ipynb)
+# Lesson 5 (notebooks/05_leakage.ipynb)
 # --------------------------------------------------------------------------------------------------
-L02_SEED = 2026
-L02_LEAKY = ["cardiology_referral", "statin_at_followup"]
+L05_SEED = 2026
+L05_LEAKY = ["cardiology_referral", "statin_at_followup"]
 
 
 def _l02_logistic():
@@ -199,22 +199,22 @@ def _l02_logistic():
 
 
 @pytest.fixture(scope="module")
-def l02_cohort():
+def l05_cohort():
     """The lesson's cohort, design matrix and patient-level split, built exactly as in the notebook."""
     from mlhc_course import splits
 
     cohort = datasets.make_primary_care_cohort(
-        4000, repeat_visits=True, leaky_features=True, random_state=L02_SEED
+        4000, repeat_visits=True, leaky_features=True, random_state=L05_SEED
     )
     frame = cohort.frame
     X = pd.get_dummies(cohort.data, drop_first=True, dtype=float)
-    train, test = splits.patient_split(frame, patient_col="patient_id", test_size=0.25, random_state=L02_SEED)
-    base = [c for c in X.columns if c not in L02_LEAKY]
+    train, test = splits.patient_split(frame, patient_col="patient_id", test_size=0.25, random_state=L05_SEED)
+    base = [c for c in X.columns if c not in L05_LEAKY]
     return frame, X, cohort.target, train, test, base
 
 
-def _l02_test_auroc(l02_cohort, columns, model=None):
-    _, X, y, train, test, _ = l02_cohort
+def _l02_test_auroc(l05_cohort, columns, model=None):
+    _, X, y, train, test, _ = l05_cohort
     model = model or _l02_logistic()
     model.fit(X.loc[train.index, columns], y.loc[train.index])
     return metrics.roc_auc_ci(
@@ -222,42 +222,42 @@ def _l02_test_auroc(l02_cohort, columns, model=None):
     ).estimate
 
 
-def test_l02_ex1_cardiology_referral_inflates_the_auroc_more(l02_cohort):
-    base = l02_cohort[5]
-    auc_base = _l02_test_auroc(l02_cohort, base)
-    auc_referral = _l02_test_auroc(l02_cohort, base + ["cardiology_referral"])
-    auc_statin = _l02_test_auroc(l02_cohort, base + ["statin_at_followup"])
+def test_l02_ex1_cardiology_referral_inflates_the_auroc_more(l05_cohort):
+    base = l05_cohort[5]
+    auc_base = _l02_test_auroc(l05_cohort, base)
+    auc_referral = _l02_test_auroc(l05_cohort, base + ["cardiology_referral"])
+    auc_statin = _l02_test_auroc(l05_cohort, base + ["statin_at_followup"])
     assert auc_base == pytest.approx(0.797, abs=0.002)  # the values quoted next to the question
     assert auc_referral == pytest.approx(0.963, abs=0.002)
     assert auc_statin == pytest.approx(0.887, abs=0.002)
-    assert exercises.check("l02_ex1_which_leak", "cardiology_referral").passed is True
-    assert exercises.check("l02_ex1_which_leak", "statin_at_followup").passed is False
+    assert exercises.check("l05_ex1_which_leak", "cardiology_referral").passed is True
+    assert exercises.check("l05_ex1_which_leak", "statin_at_followup").passed is False
 
 
 def test_l02_ex2_informative_missingness_auroc():
-    cohort = datasets.make_primary_care_cohort(4000, missingness="informative", random_state=L02_SEED)
+    cohort = datasets.make_primary_care_cohort(4000, missingness="informative", random_state=L05_SEED)
     n_missing = cohort.frame[["total_chol", "hba1c", "egfr"]].isna().sum(axis=1)
     auc = metrics.roc_auc_ci(cohort.target, -n_missing).estimate
-    assert exercises.check("l02_ex2_missingness_auroc", auc).passed is True
-    assert exercises.check("l02_ex2_missingness_auroc", round(auc, 3)).passed is True
-    flipped = exercises.check("l02_ex2_missingness_auroc", 1 - auc)
+    assert exercises.check("l05_ex2_missingness_auroc", auc).passed is True
+    assert exercises.check("l05_ex2_missingness_auroc", round(auc, 3)).passed is True
+    flipped = exercises.check("l05_ex2_missingness_auroc", 1 - auc)
     assert flipped.passed is False and "minus the count" in flipped.hint
     # with missingness completely at random the count carries no signal: the lesson's contrast
-    random = datasets.make_primary_care_cohort(4000, missingness="random", random_state=L02_SEED)
+    random = datasets.make_primary_care_cohort(4000, missingness="random", random_state=L05_SEED)
     n_random = random.frame[["total_chol", "hba1c", "egfr"]].isna().sum(axis=1)
     assert abs(metrics.roc_auc_ci(random.target, -n_random).estimate - 0.5) < 0.05
 
 
-def test_l02_prose_claims_hold(l02_cohort):
+def test_l02_prose_claims_hold(l05_cohort):
     """What the lesson's prose says about its outputs: leakage beats the ceiling, honesty does not."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import train_test_split
 
-    frame, X, y, train, test, base = l02_cohort
-    train_rows, test_rows = train_test_split(frame, test_size=0.25, random_state=L02_SEED)
+    frame, X, y, train, test, base = l05_cohort
+    train_rows, test_rows = train_test_split(frame, test_size=0.25, random_state=L05_SEED)
 
     def forest():
-        return RandomForestClassifier(n_estimators=150, n_jobs=2, random_state=L02_SEED)
+        return RandomForestClassifier(n_estimators=150, n_jobs=2, random_state=L05_SEED)
 
     def auc(model, columns, tr, te):
         model.fit(X.loc[tr.index, columns], y.loc[tr.index])
@@ -278,18 +278,18 @@ def test_l02_prose_claims_hold(l02_cohort):
     at_visit["cardiology_referral"] = 0.0
     at_visit["statin_at_followup"] = at_visit["statin"]
     p_in_use = leaky.predict_proba(at_visit)[:, 1]
-    assert metrics.roc_auc_ci(y.loc[test.index], p_in_use).estimate < _l02_test_auroc(l02_cohort, base)
+    assert metrics.roc_auc_ci(y.loc[test.index], p_in_use).estimate < _l02_test_auroc(l05_cohort, base)
     assert metrics.calibration_summary(y.loc[test.index], p_in_use).observed_expected > 3
     coefficients = pd.Series(leaky[-1].coef_[0], index=X.columns).abs().sort_values(ascending=False)
-    assert set(coefficients.index[:2]) == set(L02_LEAKY)
+    assert set(coefficients.index[:2]) == set(L05_LEAKY)
     assert leaky[-1].coef_[0][list(X.columns).index("statin")] < 0  # the "odd negative coefficient"
 
 
 # --------------------------------------------------------------------------------------------------
-# Lesson 3 (notebooks/03_calibration_decision_curves.ipynb)
+# Lesson 6 (notebooks/06_calibration_decision_curves.ipynb)
 # --------------------------------------------------------------------------------------------------
-L03_SEED = 2026
-L03_PREDICTORS = ["age", "sex", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated",
+L06_SEED = 2026
+L06_PREDICTORS = ["age", "sex", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated",
                   "bmi", "egfr", "hba1c"]  # fmt: skip
 
 
@@ -301,16 +301,16 @@ def _l03_statin_naive(n_patients: int, random_state: int) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def l03_models():
+def l06_models():
     """Team A, team B and team B recalibrated, fitted and validated exactly as in the notebook."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-    dev = _l03_statin_naive(3000, L03_SEED)
-    val = _l03_statin_naive(20000, L03_SEED + 1)
-    recal = _l03_statin_naive(10000, L03_SEED + 3)
-    X_dev, y_dev = dev[L03_PREDICTORS], dev["event_recorded"]
+    dev = _l03_statin_naive(3000, L06_SEED)
+    val = _l03_statin_naive(20000, L06_SEED + 1)
+    recal = _l03_statin_naive(10000, L06_SEED + 3)
+    X_dev, y_dev = dev[L06_PREDICTORS], dev["event_recorded"]
     simple = make_pipeline(StandardScaler(), LogisticRegression(C=np.inf, max_iter=1000)).fit(X_dev, y_dev)
     sink = make_pipeline(
         StandardScaler(),
@@ -319,9 +319,9 @@ def l03_models():
         LogisticRegression(C=np.inf, max_iter=5000),
     ).fit(X_dev, y_dev)
     recalibrator = LogisticRegression(C=np.inf).fit(
-        sink.decision_function(recal[L03_PREDICTORS]).reshape(-1, 1), recal["event_recorded"]
+        sink.decision_function(recal[L06_PREDICTORS]).reshape(-1, 1), recal["event_recorded"]
     )
-    X_val = val[L03_PREDICTORS]
+    X_val = val[L06_PREDICTORS]
     probs = {
         "team A (simple)": simple.predict_proba(X_val)[:, 1],
         "team B (kitchen sink)": sink.predict_proba(X_val)[:, 1],
@@ -333,21 +333,21 @@ def l03_models():
 
 
 def test_l03_q1_slope_below_one_means_too_extreme():
-    assert exercises.check("l03_q1_slope_below_one", "too extreme").passed is True
-    assert exercises.check("l03_q1_slope_below_one", "Too moderate").passed is False
+    assert exercises.check("l06_q1_slope_below_one", "too extreme").passed is True
+    assert exercises.check("l06_q1_slope_below_one", "Too moderate").passed is False
 
 
-def test_l03_ex1_team_a_net_benefit_at_ten_percent(l03_models):
-    _, val, probs, _ = l03_models
+def test_l03_ex1_team_a_net_benefit_at_ten_percent(l06_models):
+    _, val, probs, _ = l06_models
     curve = metrics.decision_curve(val["event_recorded"], probs, thresholds=[0.05, 0.075, 0.10, 0.15, 0.20])
     nb = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
-    assert exercises.check("l03_ex1_net_benefit_at_10", float(nb.loc[0.10, "team A (simple)"])).passed is True
+    assert exercises.check("l06_ex1_net_benefit_at_10", float(nb.loc[0.10, "team A (simple)"])).passed is True
     assert (
-        exercises.check("l03_ex1_net_benefit_at_10", round(nb.loc[0.10, "team A (simple)"], 4)).passed is True
+        exercises.check("l06_ex1_net_benefit_at_10", round(nb.loc[0.10, "team A (simple)"], 4)).passed is True
     )
-    treat_all = exercises.check("l03_ex1_net_benefit_at_10", round(nb.loc[0.10, "treat all"], 4))
+    treat_all = exercises.check("l06_ex1_net_benefit_at_10", round(nb.loc[0.10, "treat all"], 4))
     assert treat_all.passed is False and "treating everyone" in treat_all.hint
-    per_1000 = exercises.check("l03_ex1_net_benefit_at_10", round(1000 * nb.loc[0.10, "team A (simple)"], 1))
+    per_1000 = exercises.check("l06_ex1_net_benefit_at_10", round(1000 * nb.loc[0.10, "team A (simple)"], 1))
     assert per_1000.passed is False and "1,000" in per_1000.hint
     # the prose: treat-all harms at 10%; team B is below team A at every tabulated threshold
     assert nb.loc[0.10, "treat all"] < 0
@@ -355,17 +355,17 @@ def test_l03_ex1_team_a_net_benefit_at_ten_percent(l03_models):
 
 
 def test_l03_ex3_framingham_overestimates_in_statin_users():
-    frame = datasets.make_primary_care_cohort(20000, random_state=L03_SEED + 1).frame
+    frame = datasets.make_primary_care_cohort(20000, random_state=L06_SEED + 1).frame
     users = frame[frame["statin"] == 1]
     summary = metrics.calibration_summary(users["event_recorded"], users["framingham_risk"])
     assert summary.observed_expected < 0.9 and summary.citl_ci[1] < 0
-    assert exercises.check("l03_ex3_framingham_statin", "overestimates").passed is True
-    assert exercises.check("l03_ex3_framingham_statin", "underestimates").passed is False
+    assert exercises.check("l06_ex3_framingham_statin", "overestimates").passed is True
+    assert exercises.check("l06_ex3_framingham_statin", "underestimates").passed is False
 
 
-def test_l03_prose_claims_hold(l03_models):
+def test_l03_prose_claims_hold(l06_models):
     """Overfitting shows on new patients only; recalibration fixes the risks but not the ranking."""
-    dev, val, probs, apparent = l03_models
+    dev, val, probs, apparent = l06_models
     y_dev, y_val = dev["event_recorded"], val["event_recorded"]
     # apparent: team B looks better than team A and perfectly calibrated on its own data
     assert (
