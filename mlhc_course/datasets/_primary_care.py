@@ -317,8 +317,10 @@ def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: 
     quintile = 5 - np.searchsorted(np.array([-0.8416, -0.2533, 0.2533, 0.8416]), dep_latent)
     d = (3 - quintile) / 2.0  # +1 most deprived ... -1 least deprived
 
-    # Smoking: ~13% overall (ONS APS 2022), more in men, in deprived areas and at younger ages.
-    smoker = rng.random(n) < _logistic(-2.05 + 0.3 * male + 0.55 * d - 0.03 * (age - 50) - 0.6 * asian)
+    # Smoking: ~20% overall, calibrated to the era of the baselines (2005-2014): 20% of adults in England
+    # smoked in 2011 (ONS General Lifestyle Survey 2011; 21% of men, 19% of women). More in men, in deprived
+    # areas and at younger ages. (By 2022 it had fallen to 12.9%, ONS Annual Population Survey.)
+    smoker = rng.random(n) < _logistic(-1.55 + 0.3 * male + 0.55 * d - 0.03 * (age - 50) - 0.6 * asian)
     # BMI: log-normal, mean ~27.5 kg/m2, SD ~5 (Health Survey for England 2019).
     bmi = np.exp(
         np.log(27.0) + 0.04 * d + 0.0025 * (age - 50) - 0.02 * smoker + 0.17 * rng.standard_normal(n)
