@@ -22,7 +22,7 @@ L08_MIN_WARNING_H = 4
 L08_WINDOW_H = 72
 
 
-def _l04_ward(deterioration_rate: float = 0.1):
+def _l08_ward(deterioration_rate: float = 0.1):
     """The lesson's ward: observation sets with a complete NEWS2, and one row per admission."""
     vitals = datasets.make_ward_vitals(
         2_000, hours=L08_WINDOW_H, deterioration_rate=deterioration_rate, random_state=L08_SEED
@@ -35,7 +35,7 @@ def _l04_ward(deterioration_rate: float = 0.1):
     return vitals.dropna(subset=["news2"]), admissions
 
 
-def _l04_admission_level(obs: pd.DataFrame, admissions: pd.DataFrame) -> pd.DataFrame:
+def _l08_admission_level(obs: pd.DataFrame, admissions: pd.DataFrame) -> pd.DataFrame:
     """Highest NEWS2 4-24 h before the onset (deteriorations in the window) or over the stay (others)."""
     hours_to_onset = obs["onset_hour"] - obs["hour"]
     counts = (obs["deteriorated"] == 0) | hours_to_onset.between(L08_MIN_WARNING_H, 24)
@@ -50,7 +50,7 @@ def _l04_admission_level(obs: pd.DataFrame, admissions: pd.DataFrame) -> pd.Data
     )
 
 
-def _l04_alerts_per_ward_day(obs: pd.DataFrame, admissions: pd.DataFrame, threshold: int) -> float:
+def _l08_alerts_per_ward_day(obs: pd.DataFrame, admissions: pd.DataFrame, threshold: int) -> float:
     flagged = obs["news2"] >= threshold
     new = flagged & ~flagged.groupby(obs["admission_id"]).shift(fill_value=False)
     return float(new.sum() / (admissions["hours_on_ward"].sum() / 24) * L08_WARD_BEDS)
@@ -58,12 +58,12 @@ def _l04_alerts_per_ward_day(obs: pd.DataFrame, admissions: pd.DataFrame, thresh
 
 @pytest.fixture(scope="module")
 def l08_ward():
-    return _l04_ward()
+    return _l08_ward()
 
 
-def test_l04_ex1_lowest_threshold_within_four_alerts_a_day(l08_ward):
+def test_l08_ex1_lowest_threshold_within_four_alerts_a_day(l08_ward):
     obs, admissions = l08_ward
-    per_day = {t: _l04_alerts_per_ward_day(obs, admissions, t) for t in range(3, 10)}
+    per_day = {t: _l08_alerts_per_ward_day(obs, admissions, t) for t in range(3, 10)}
     # the burden falls as the threshold rises, and 7 is the first threshold at or under 4 a day
     assert all(per_day[t] > per_day[t + 1] for t in range(3, 9))
     assert per_day[6] > 4 >= per_day[7]
@@ -74,9 +74,9 @@ def test_l04_ex1_lowest_threshold_within_four_alerts_a_day(l08_ward):
     assert wrong.passed is False and "4.8" in wrong.hint
 
 
-def test_l04_ex2_admission_level_nne_on_the_low_acuity_ward():
-    obs, admissions = _l04_ward(deterioration_rate=0.02)
-    per_admission = _l04_admission_level(obs, admissions)
+def test_l08_ex2_admission_level_nne_on_the_low_acuity_ward():
+    obs, admissions = _l08_ward(deterioration_rate=0.02)
+    per_admission = _l08_admission_level(obs, admissions)
     row = metrics.threshold_table(per_admission["deteriorated"], per_admission["max_news2"], [5]).iloc[0]
     assert row["NNE"] == pytest.approx(1 / row["PPV"])
     assert exercises.check("l08_ex2_nne_low_acuity_ward", float(row["NNE"])).passed is True
@@ -87,10 +87,10 @@ def test_l04_ex2_admission_level_nne_on_the_low_acuity_ward():
     assert result.passed is False and "observation" in result.hint
 
 
-def test_l04_admission_level_nne_on_the_lesson_ward(l08_ward):
+def test_l08_admission_level_nne_on_the_lesson_ward(l08_ward):
     """The lesson's admission-level table at NEWS2 >= 5, which exercise 2 asks learners to compare with."""
     obs, admissions = l08_ward
-    per_admission = _l04_admission_level(obs, admissions)
+    per_admission = _l08_admission_level(obs, admissions)
     assert len(per_admission) == 1949 and int(per_admission["deteriorated"].sum()) == 150
     row = metrics.threshold_table(per_admission["deteriorated"], per_admission["max_news2"], [5]).iloc[0]
     assert (row["TP"], row["FP"], row["FN"]) == (147, 553, 3)
@@ -106,24 +106,24 @@ L09_FEATURES = ["age", "male", "smoker", "diabetes", "total_chol", "hdl_chol", "
 L09_EXTERNAL = ["P09", "P10", "P11", "P12"]
 
 
-def _l05_predictors(frame: pd.DataFrame) -> pd.DataFrame:
+def _l09_predictors(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(male=(frame["sex"] == "male").astype(int))[L09_FEATURES]
 
 
-def _l05_fit(frame: pd.DataFrame, outcome: str = "event_recorded"):
+def _l09_fit(frame: pd.DataFrame, outcome: str = "event_recorded"):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000))
-    return model.fit(_l05_predictors(frame), frame[outcome])
+    return model.fit(_l09_predictors(frame), frame[outcome])
 
 
-def _l05_risk(model, frame: pd.DataFrame) -> np.ndarray:
-    return model.predict_proba(_l05_predictors(frame))[:, 1]
+def _l09_risk(model, frame: pd.DataFrame) -> np.ndarray:
+    return model.predict_proba(_l09_predictors(frame))[:, 1]
 
 
-def _l05_external_oe(site_shift: float) -> float:
+def _l09_external_oe(site_shift: float) -> float:
     """Pooled O/E in the external practices P09-P12, as in the lesson's site-shift section."""
     from mlhc_course import audit, splits
 
@@ -134,48 +134,48 @@ def _l05_external_oe(site_shift: float) -> float:
     train, internal = splits.patient_split(
         development, patient_col="patient_id", test_size=0.3, random_state=L09_SEED
     )
-    model = _l05_fit(train)
+    model = _l09_fit(train)
     report = audit.external_validation_report(
         internal["event_recorded"],
-        _l05_risk(model, internal),
+        _l09_risk(model, internal),
         external["event_recorded"],
-        _l05_risk(model, external),
+        _l09_risk(model, external),
         names=("internal", "external"),
     )
     return float(report.loc["O/E", "external"])
 
 
-def _l05_women_sensitivity(label_bias: float, outcome: str = "event_recorded") -> float:
+def _l09_women_sensitivity(label_bias: float, outcome: str = "event_recorded") -> float:
     """Sensitivity at 10% in women against the true events, as in the lesson's label-bias section."""
     from mlhc_course import audit, splits
 
     biased = datasets.make_primary_care_cohort(L09_N, label_bias=label_bias, random_state=L09_SEED).frame
     train, test = splits.patient_split(biased, patient_col="patient_id", test_size=0.3, random_state=L09_SEED)
-    model = _l05_fit(train, outcome)
+    model = _l09_fit(train, outcome)
     report = audit.subgroup_report(
-        test["event_true"], _l05_risk(model, test), test["sex"].astype(str), threshold=0.10
+        test["event_true"], _l09_risk(model, test), test["sex"].astype(str), threshold=0.10
     )
     return float(report.query("group == 'female' and metric == 'sensitivity'")["value"].item())
 
 
-def test_l05_ex1_validation_design_for_the_same_practices():
+def test_l09_ex1_validation_design_for_the_same_practices():
     assert exercises.check("l09_ex1_validation_design", "temporal").passed is True
     assert exercises.check("l09_ex1_validation_design", " Temporal ").passed is True
     result = exercises.check("l09_ex1_validation_design", "site")
     assert result.passed is False and "same practices" in result.hint
 
 
-def test_l05_ex2_external_oe_with_exchangeable_practices():
-    oe_shift, oe_none = _l05_external_oe(1.0), _l05_external_oe(0.0)
+def test_l09_ex2_external_oe_with_exchangeable_practices():
+    oe_shift, oe_none = _l09_external_oe(1.0), _l09_external_oe(0.0)
     assert oe_shift == pytest.approx(0.900, abs=0.001)  # the lesson's own figure
     assert exercises.check("l09_ex2_oe_exchangeable_practices", oe_none).passed is True
     result = exercises.check("l09_ex2_oe_exchangeable_practices", round(oe_shift, 3))
     assert result.passed is False and "site_shift=1.0" in result.hint
 
 
-def test_l05_ex3_women_sensitivity_with_less_label_bias():
-    half, quarter = _l05_women_sensitivity(0.5), _l05_women_sensitivity(0.25)
-    oracle = _l05_women_sensitivity(0.25, outcome="event_true")
+def test_l09_ex3_women_sensitivity_with_less_label_bias():
+    half, quarter = _l09_women_sensitivity(0.5), _l09_women_sensitivity(0.25)
+    oracle = _l09_women_sensitivity(0.25, outcome="event_true")
     assert half == pytest.approx(0.184, abs=0.001)  # the lesson's own figure at label_bias=0.5
     assert half < quarter < oracle  # less under-recording, less under-prediction
     assert exercises.check("l09_ex3_women_sensitivity", quarter).passed is True
@@ -190,7 +190,7 @@ L05_SEED = 2026
 L05_LEAKY = ["cardiology_referral", "statin_at_followup"]
 
 
-def _l02_logistic():
+def _l05_logistic():
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -213,20 +213,20 @@ def l05_cohort():
     return frame, X, cohort.target, train, test, base
 
 
-def _l02_test_auroc(l05_cohort, columns, model=None):
+def _l05_test_auroc(l05_cohort, columns, model=None):
     _, X, y, train, test, _ = l05_cohort
-    model = model or _l02_logistic()
+    model = model or _l05_logistic()
     model.fit(X.loc[train.index, columns], y.loc[train.index])
     return metrics.roc_auc_ci(
         y.loc[test.index], model.predict_proba(X.loc[test.index, columns])[:, 1]
     ).estimate
 
 
-def test_l02_ex1_cardiology_referral_inflates_the_auroc_more(l05_cohort):
+def test_l05_ex1_cardiology_referral_inflates_the_auroc_more(l05_cohort):
     base = l05_cohort[5]
-    auc_base = _l02_test_auroc(l05_cohort, base)
-    auc_referral = _l02_test_auroc(l05_cohort, base + ["cardiology_referral"])
-    auc_statin = _l02_test_auroc(l05_cohort, base + ["statin_at_followup"])
+    auc_base = _l05_test_auroc(l05_cohort, base)
+    auc_referral = _l05_test_auroc(l05_cohort, base + ["cardiology_referral"])
+    auc_statin = _l05_test_auroc(l05_cohort, base + ["statin_at_followup"])
     assert auc_base == pytest.approx(0.797, abs=0.002)  # the values quoted next to the question
     assert auc_referral == pytest.approx(0.963, abs=0.002)
     assert auc_statin == pytest.approx(0.887, abs=0.002)
@@ -234,7 +234,7 @@ def test_l02_ex1_cardiology_referral_inflates_the_auroc_more(l05_cohort):
     assert exercises.check("l05_ex1_which_leak", "statin_at_followup").passed is False
 
 
-def test_l02_ex2_informative_missingness_auroc():
+def test_l05_ex2_informative_missingness_auroc():
     cohort = datasets.make_primary_care_cohort(4000, missingness="informative", random_state=L05_SEED)
     n_missing = cohort.frame[["total_chol", "hba1c", "egfr"]].isna().sum(axis=1)
     auc = metrics.roc_auc_ci(cohort.target, -n_missing).estimate
@@ -248,7 +248,7 @@ def test_l02_ex2_informative_missingness_auroc():
     assert abs(metrics.roc_auc_ci(random.target, -n_random).estimate - 0.5) < 0.05
 
 
-def test_l02_prose_claims_hold(l05_cohort):
+def test_l05_prose_claims_hold(l05_cohort):
     """What the lesson's prose says about its outputs: leakage beats the ceiling, honesty does not."""
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.model_selection import train_test_split
@@ -273,12 +273,12 @@ def test_l02_prose_claims_hold(l05_cohort):
     assert auc(forest(), base, train_rows, test_rows) > ceiling_rows + 0.1  # memorised patients
     assert auc(forest(), base, train, test) < ceiling_pat  # honest split: below the ceiling
     # the leaky model at the visit: no better than the honest one, and it under-predicts badly
-    leaky = _l02_logistic().fit(X.loc[train.index], y.loc[train.index])
+    leaky = _l05_logistic().fit(X.loc[train.index], y.loc[train.index])
     at_visit = X.loc[test.index].copy()
     at_visit["cardiology_referral"] = 0.0
     at_visit["statin_at_followup"] = at_visit["statin"]
     p_in_use = leaky.predict_proba(at_visit)[:, 1]
-    assert metrics.roc_auc_ci(y.loc[test.index], p_in_use).estimate < _l02_test_auroc(l05_cohort, base)
+    assert metrics.roc_auc_ci(y.loc[test.index], p_in_use).estimate < _l05_test_auroc(l05_cohort, base)
     assert metrics.calibration_summary(y.loc[test.index], p_in_use).observed_expected > 3
     coefficients = pd.Series(leaky[-1].coef_[0], index=X.columns).abs().sort_values(ascending=False)
     assert set(coefficients.index[:2]) == set(L05_LEAKY)
@@ -293,7 +293,7 @@ L06_PREDICTORS = ["age", "sex", "smoker", "diabetes", "total_chol", "hdl_chol", 
                   "bmi", "egfr", "hba1c"]  # fmt: skip
 
 
-def _l03_statin_naive(n_patients: int, random_state: int) -> pd.DataFrame:
+def _l06_statin_naive(n_patients: int, random_state: int) -> pd.DataFrame:
     frame = datasets.make_primary_care_cohort(n_patients, random_state=random_state).frame
     frame = frame[frame["statin"] == 0].copy()
     frame["sex"] = (frame["sex"] == "male").astype(int)
@@ -307,9 +307,9 @@ def l06_models():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 
-    dev = _l03_statin_naive(3000, L06_SEED)
-    val = _l03_statin_naive(20000, L06_SEED + 1)
-    recal = _l03_statin_naive(10000, L06_SEED + 3)
+    dev = _l06_statin_naive(3000, L06_SEED)
+    val = _l06_statin_naive(20000, L06_SEED + 1)
+    recal = _l06_statin_naive(10000, L06_SEED + 3)
     X_dev, y_dev = dev[L06_PREDICTORS], dev["event_recorded"]
     simple = make_pipeline(StandardScaler(), LogisticRegression(C=np.inf, max_iter=1000)).fit(X_dev, y_dev)
     sink = make_pipeline(
@@ -332,12 +332,12 @@ def l06_models():
     return dev, val, probs, apparent
 
 
-def test_l03_q1_slope_below_one_means_too_extreme():
+def test_l06_q1_slope_below_one_means_too_extreme():
     assert exercises.check("l06_q1_slope_below_one", "too extreme").passed is True
     assert exercises.check("l06_q1_slope_below_one", "Too moderate").passed is False
 
 
-def test_l03_ex1_team_a_net_benefit_at_ten_percent(l06_models):
+def test_l06_ex1_team_a_net_benefit_at_ten_percent(l06_models):
     _, val, probs, _ = l06_models
     curve = metrics.decision_curve(val["event_recorded"], probs, thresholds=[0.05, 0.075, 0.10, 0.15, 0.20])
     nb = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
@@ -354,7 +354,7 @@ def test_l03_ex1_team_a_net_benefit_at_ten_percent(l06_models):
     assert (nb["team B (kitchen sink)"] < nb["team A (simple)"]).all()
 
 
-def test_l03_ex3_framingham_overestimates_in_statin_users():
+def test_l06_ex3_framingham_overestimates_in_statin_users():
     frame = datasets.make_primary_care_cohort(20000, random_state=L06_SEED + 1).frame
     users = frame[frame["statin"] == 1]
     summary = metrics.calibration_summary(users["event_recorded"], users["framingham_risk"])
@@ -363,7 +363,7 @@ def test_l03_ex3_framingham_overestimates_in_statin_users():
     assert exercises.check("l06_ex3_framingham_statin", "underestimates").passed is False
 
 
-def test_l03_prose_claims_hold(l06_models):
+def test_l06_prose_claims_hold(l06_models):
     """Overfitting shows on new patients only; recalibration fixes the risks but not the ranking."""
     dev, val, probs, apparent = l06_models
     y_dev, y_val = dev["event_recorded"], val["event_recorded"]
