@@ -15,11 +15,15 @@ HIDE_MIRROR_NOISE := { grep -v '^WARNING: Location' || true; }
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/ipython_kernel_config.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
 	$(BIN)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | $(HIDE_MIRROR_NOISE)
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# Kernels in this venv (lessons, book build, tests, grading): no "Kernel is running over TCP
+	@# without encryption" log line (the ports are bound to 127.0.0.1), and NumPy 2 scalars print
+	@# as plain numbers (0.104, not np.float64(0.104)). See scripts/ipython_kernel_config.json.
+	mkdir -p $(VENV)/etc/ipython && cp scripts/ipython_kernel_config.json $(VENV)/etc/ipython/
 	@touch $@
 
 book: $(STAMP)

@@ -2,6 +2,7 @@
 # Install the system tools the test suite needs, if they are missing:
 #   bubblewrap  sandbox for autograding student code (mlhc assign grade)
 #   postgresql  a real server for the gradebook-on-PostgreSQL test
+#   chromium    a real browser for the website test (tests/test_site_browser.py); no browser download
 # Needs root (apt-get). Without root, it says what is missing and how to install it, and carries on:
 # the tests that need a missing tool then fail or skip with that same message.
 set -euo pipefail
@@ -9,6 +10,7 @@ set -euo pipefail
 missing=()
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # absolute but not resolved: resolving the venv's python symlink would leave the venv
@@ -39,3 +41,44 @@ def pyplot():
 
     yield plt
     plt.close("all")
+
+
+def toc_files(repo_root: Path) -> list[str]:
+    """The book's pages in reading order: the root, then every chapter of every part of ``_toc.yml``."""
+    toc = yaml.safe_load((repo_root / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [ch["file"] for ch in part.get("chapters", [])]
+    return files
+
+
+@pytest.fixture(scope="session")
+def built_site(repo_root: Path, tmp_path_factory) -> Path:
+    """The course website, built once per test session exactly as ``make book`` builds it.
+
+    ``MLHC_TEST_BUILT_SITE=<path to an html folder>`` reuses a finished build (for working on the
+    site tests); CI never sets it.
+    """
+    reuse = os.environ.get("MLHC_TEST_BUILT_SITE")
+    if reuse:
+        return Path(reuse)
+    out = tmp_path_factory.mktemp("book")
+    proc = subprocess.run(
+        [
+            str(VENV_BIN / "jupyter-book"),
+            "build",
+            str(repo_root),
+            "--path-output",
+            str(out),
+            "--warningiserror",
+            "--nitpick",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"},  # kernels must draw inline figures
+    )
+    log = proc.stdout[-8000:] + proc.stderr[-8000:]
+    assert proc.returncode == 0, f"the book build failed (warnings are errors):\n{log}"
+    return out / "_build" / "html"

@@ -58,6 +58,21 @@ def secret_lines(notebook: Path) -> set[str]:
     return {s.strip() for s in secrets if len(s.strip()) >= _MIN_SIGNIFICANT}
 
 
+def published_lines() -> set[str]:
+    """The significant lines of what the course publishes on purpose: lesson notebooks and book pages.
+
+    A solution line that a lesson already teaches word for word (``"PPV": tp / (tp + fp),``) is not a
+    secret: the leak checks of the built website look only for solution lines beyond these.
+    """
+    lines: set[str] = set()
+    for lesson in (REPO_ROOT / "notebooks").glob("*.ipynb"):
+        nb = nbformat.read(lesson, as_version=4)
+        lines |= {s.strip() for c in nb.cells for s in c.source.splitlines()}
+    for page in (REPO_ROOT / "book").glob("*.md"):
+        lines |= {s.strip() for s in page.read_text(encoding="utf-8").splitlines()}
+    return {s for s in lines if len(s) >= _MIN_SIGNIFICANT}
+
+
 def autograded_points(notebook: Path) -> float:
     """Total points of the autograded test cells (code grade cells that are not solutions)."""
     nb = nbformat.read(notebook, as_version=4)

@@ -1,0 +1,73 @@
+"""Sphinx extension: small fixes and helpers for the course website.
+
+1. The repository URL from ``_config.yml``, usable on the book's pages.
+
+``_config.yml``'s ``repository.url`` is the single setting behind every link to the code. Jupyter
+Book passes it to the theme (repository, edit and issue buttons, launch buttons) as
+``html_theme_options["repository_url"]``. This extension adds:
+
+- the MyST substitution ``{{ repo_url }}`` for prose, and
+- the directive ``repo-code``: a code block in which ``{repo_url}`` is replaced by that URL (MyST
+  substitutions do not work inside code fences), used for the setup page's clone command.
+
+2. Each page's scripts, once. sphinx-thebe (loaded by Jupyter Book) adds its inline configuration
+   script every time Sphinx reads the environment, so a page can carry ``const THEBE_JS_URL`` twice
+   and the browser reports "Identifier 'THEBE_JS_URL' has already been declared" on every page.
+"""
+
+from __future__ import annotations
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.util.docutils import SphinxDirective
+
+
+def _repo_url(config) -> str:
+    url = (config.html_theme_options or {}).get("repository_url", "").rstrip("/")
+    if not url:
+        raise ValueError("_config.yml has no repository.url: set it to the course repository's URL.")
+    return url
+
+
+def _add_substitutions(app, config) -> None:
+    subs = dict(config.myst_substitutions or {})
+    subs.setdefault("repo_url", _repo_url(config))
+    config.myst_substitutions = subs
+
+
+class RepoCode(SphinxDirective):
+    """A literal code block with ``{repo_url}`` replaced by the course repository's URL."""
+
+    has_content = True
+    optional_arguments = 1  # the language, for highlighting
+    option_spec = {"class": directives.class_option}
+
+    def run(self) -> list[nodes.Node]:
+        text = "\n".join(self.content).replace("{repo_url}", _repo_url(self.config))
+        block = nodes.literal_block(text, text)
+        block["language"] = self.arguments[0] if self.arguments else "text"
+        self.set_source_info(block)
+        return [block]
+
+
+def _scripts_once(app, pagename, templatename, context, doctree) -> None:
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, unique = set(), []
+    for js in scripts:
+        # an inline script is added once with filename None and again with "": the same script
+        filename = getattr(js, "filename", js) or ""
+        attributes = getattr(js, "attributes", {})
+        key = (str(filename), tuple(sorted((k, str(v)) for k, v in attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(js)
+    scripts[:] = unique  # in place: later handlers (MathJax) still add to the same list
+
+
+def setup(app):
+    app.connect("config-inited", _add_substitutions)
+    app.connect("html-page-context", _scripts_once, priority=100)  # before handlers that end the event
+    app.add_directive("repo-code", RepoCode)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
