@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -46,3 +47,23 @@ def test_site_publishes_no_solutions_or_hidden_tests(built_site):
 
 def test_assignment_sources_are_never_in_the_toc(repo_root):
     assert not [f for f in toc_files(repo_root) if f.startswith("notebooks/assignments")]
+
+
+def test_exercise_numbers_match_the_self_check_ids(built_site):
+    """Exercise K of a lesson is the one labelled (and self-checked as) lNN_exK_..."""
+    checked = 0
+    for page in sorted((built_site / "notebooks").glob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        for label, body in re.findall(
+            r'class="exercise admonition" id="(l\d\d_ex\d+_\w+)">(.{0,600})', text, re.S
+        ):
+            number = int(re.match(r"l\d\d_ex(\d+)_", label)[1])
+            title = re.sub(r"<[^>]+>", "", body).strip()
+            assert title.startswith(f"Exercise {number}"), f"{page.name}: {label} is titled {title[:40]!r}"
+            checked += 1
+    assert checked >= 5
+
+
+def test_no_print_dialog_posing_as_a_pdf(built_site):
+    for page in built_site.rglob("*.html"):
+        assert "download-pdf-button" not in page.read_text(encoding="utf-8"), page

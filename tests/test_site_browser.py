@@ -188,6 +188,16 @@ def test_searching_calibration_finds_the_calibration_lesson_with_a_snippet(brows
     assert snippet.count() and "calibrat" in snippet.first.inner_text().lower(), "the hit has no snippet"
 
 
+def test_a_glossary_term_is_found_once_with_a_snippet(browser_page, site_url):
+    page = browser_page
+    _open(page, f"{site_url}/search.html?q=specificity")
+    page.wait_for_selector("#search-results ul.search li")
+    page.wait_for_timeout(1_000)  # results are appended progressively
+    glossary = page.locator("#search-results ul.search li").filter(has=page.locator("a[href*='glossary']"))
+    assert glossary.count() == 1, "the glossary is listed more than once for one term"
+    assert "TN / (TN + FP)" in glossary.first.inner_text()
+
+
 def test_a_solution_dropdown_opens_on_click(browser_page, site_url, repo_root):
     page = browser_page
     lessons = [d for d in toc_files(repo_root) if d.startswith("notebooks/")]

@@ -10,16 +10,28 @@ Book passes it to the theme (repository, edit and issue buttons, launch buttons)
 - the directive ``repo-code``: a code block in which ``{repo_url}`` is replaced by that URL (MyST
   substitutions do not work inside code fences), used for the setup page's clone command.
 
-2. Each page's scripts, once. sphinx-thebe (loaded by Jupyter Book) adds its inline configuration
+2. Exercise numbers that match the self-check ids. sphinx-exercise numbers exercises through the
+   whole book (1-21), while a lesson's self-check ids restart in each lesson: ``l06_ex3_...`` is
+   Exercise 3 of lesson 6. Every exercise labelled ``lNN_exK_...`` is numbered K.
+3. No "Print to PDF" entry in the download menu: it only opened the browser's print dialog.
+4. Glossary terms are found once by the search, on the glossary page with a snippet, not a second
+   time as bare index entries.
+5. Each page's scripts, once. sphinx-thebe (loaded by Jupyter Book) adds its inline configuration
    script every time Sphinx reads the environment, so a page can carry ``const THEBE_JS_URL`` twice
    and the browser reports "Identifier 'THEBE_JS_URL' has already been declared" on every page.
 """
 
 from __future__ import annotations
 
+import re
+
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.util.docutils import SphinxDirective
+
+#: a lesson's exercise label: lesson number, exercise number within the lesson, slug
+EXERCISE_LABEL = re.compile(r"^l(?P<lesson>\d{2})_ex(?P<number>\d+)_")
 
 
 def _repo_url(config) -> str:
@@ -50,6 +62,27 @@ class RepoCode(SphinxDirective):
         return [block]
 
 
+def _number_exercises_by_label(app, env) -> list[str]:
+    for numbers in env.toc_fignumbers.values():
+        for node_id in list(numbers.get("exercise", {})):
+            match = EXERCISE_LABEL.match(node_id)
+            if match:
+                numbers["exercise"][node_id] = (int(match["number"]),)
+    return []
+
+
+def _no_print_to_pdf(app, pagename, templatename, context, doctree) -> None:
+    for group in context.get("header_buttons", []):
+        if isinstance(group, dict) and "buttons" in group:
+            group["buttons"] = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
+
+
+def _glossary_terms_found_once(app, doctree, docname) -> None:
+    for index in list(doctree.findall(addnodes.index)):
+        if isinstance(index.parent, nodes.term):  # the index entry a glossary term makes
+            index.parent.remove(index)
+
+
 def _scripts_once(app, pagename, templatename, context, doctree) -> None:
     scripts = context.get("script_files")
     if not scripts:
@@ -70,4 +103,8 @@ def setup(app):
     app.connect("config-inited", _add_substitutions)
     app.connect("html-page-context", _scripts_once, priority=100)  # before handlers that end the event
     app.add_directive("repo-code", RepoCode)
+    # after Sphinx's TocTreeCollector has assigned the figure numbers (priority 500)
+    app.connect("env-get-updated", _number_exercises_by_label, priority=900)
+    app.connect("html-page-context", _no_print_to_pdf, priority=600)  # after the theme adds its buttons
+    app.connect("doctree-resolved", _glossary_terms_found_once)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
