@@ -151,10 +151,9 @@ def test_the_site_serves_mathjax_itself(built_site):
 def test_next_and_previous_walk_the_whole_book_in_order(browser_page, site_url, repo_root):
     page = browser_page
     expected = [f"{site_url}/{doc}.html" for doc in toc_files(repo_root)]
-    _open(page, f"{site_url}/index.html")
+    _open(page, f"{site_url}/index.html")  # the site's front door leads to the first page
+    page.wait_for_url(expected[0])
     visited = [page.url.split("#")[0]]
-    if visited[0].endswith("/index.html"):
-        visited = [expected[0]] if page.locator("main h1").count() else visited
     while len(visited) < len(expected) + 2:
         nxt = page.locator("a.right-next")
         if not nxt.count():
@@ -186,6 +185,39 @@ def test_searching_calibration_finds_the_calibration_lesson_with_a_snippet(brows
     )
     snippet = lesson.first.locator("p.context")
     assert snippet.count() and "calibrat" in snippet.first.inner_text().lower(), "the hit has no snippet"
+
+
+_OVERFLOWING = """() => [...document.querySelectorAll('main pre, main table, main .cell_output, main .output')]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .filter(e => {
+    for (let p = e; p && p !== document.body; p = p.parentElement) {
+      const x = getComputedStyle(p).overflowX;
+      if (x === 'auto' || x === 'scroll') return false;   // scrolls: the reader can reach the end
+      if (x === 'hidden' || x === 'clip') return true;    // cut off
+    }
+    return true;                                          // spills over the page
+  })
+  .map(e => e.tagName + ' ' + e.innerText.slice(0, 40))"""
+
+
+@pytest.mark.parametrize("width", [1280, 390], ids=["desktop", "phone"])
+def test_wide_tables_and_long_code_lines_scroll_rather_than_clip(browser_page, site_url, repo_root, width):
+    page = browser_page
+    page.set_viewport_size({"width": width, "height": 900})
+    clipped = {}
+    try:
+        for doc in toc_files(repo_root):
+            _open(page, f"{site_url}/{doc}.html")
+            found = page.evaluate(_OVERFLOWING)
+            if found:
+                clipped[doc] = found[:3]
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})
+    assert not clipped, f"content cut off at {width} px wide: {clipped}"
+    scrollbar = page.evaluate(
+        "() => getComputedStyle(document.querySelector('main div.highlight pre') || document.body).scrollbarWidth"
+    )
+    assert scrollbar in ("thin", "auto"), "course.css (visible scrollbars) is not loaded"
 
 
 def test_a_glossary_term_is_found_once_with_a_snippet(browser_page, site_url):
