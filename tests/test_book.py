@@ -67,3 +67,20 @@ def test_exercise_numbers_match_the_self_check_ids(built_site):
 def test_no_print_dialog_posing_as_a_pdf(built_site):
     for page in built_site.rglob("*.html"):
         assert "download-pdf-button" not in page.read_text(encoding="utf-8"), page
+
+
+def test_every_problem_set_is_shown_as_released_with_a_download_link(built_site, repo_root):
+    sources = assignment_sources()
+    assert sources
+    pages = set(toc_files(repo_root))
+    for source in sources:
+        doc = f"book/assignments/{source.stem}"
+        assert doc in pages, f"{source.stem} has no page on the site: add `- file: {doc}` to _toc.yml"
+        page = (built_site / f"{doc}.html").read_text(encoding="utf-8")
+        links = re.findall(r'href="([^"]*_downloads/[^"]*\.ipynb)"', page)
+        assert links, f"{doc}: no download link to the released notebook"
+        downloaded = (built_site / "book" / "assignments" / links[0]).resolve()
+        assert downloaded.is_file(), f"{doc}: the download link points to a missing file"
+        leaks = find_leaks(downloaded.read_text(encoding="utf-8"), secret_lines(source))
+        assert not leaks, f"{doc}: the download holds solution or hidden-test text: {leaks[:3]}"
+        assert "NotImplementedError" in downloaded.read_text(encoding="utf-8"), "not the student version"
