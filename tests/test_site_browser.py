@@ -142,6 +142,39 @@ def test_every_page_loads_offline_with_its_title_images_and_rendered_math(browse
     assert not problems, f"pages a reader would find broken: {problems}"
 
 
+_A11Y = """() => {
+  const main = document.querySelector('main') || document.body;
+  const levels = [...main.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+    .filter(h => h.offsetParent !== null)  // print-only copies of the title are hidden
+    .map(h => [Number(h.tagName[1]), h.innerText.trim().slice(0, 40)]);
+  const undescribed = [...main.querySelectorAll('img')]
+    .filter(i => (i.getAttribute('alt') || '').trim().length < 5)
+    .map(i => i.getAttribute('src'));
+  return {levels, undescribed};
+}"""
+
+
+def test_pages_have_ordered_headings_and_described_images(browser_page, site_url, repo_root):
+    """Screen-reader basics: one h1 first, no skipped heading level, and alt text on every image."""
+    page = browser_page
+    problems = {}
+    for doc in toc_files(repo_root):
+        _open(page, f"{site_url}/{doc}.html")
+        found = page.evaluate(_A11Y)
+        levels = [level for level, _ in found["levels"]]
+        issues = []
+        if not levels or levels[0] != 1 or levels.count(1) != 1:
+            issues.append(f"needs exactly one h1, first: {found['levels'][:3]}")
+        skips = [found["levels"][i] for i in range(1, len(levels)) if levels[i] > levels[i - 1] + 1]
+        if skips:
+            issues.append(f"heading levels skipped at {skips[:3]}")
+        if found["undescribed"]:
+            issues.append(f"images without alt text: {found['undescribed'][:3]}")
+        if issues:
+            problems[doc] = issues
+    assert not problems, f"accessibility problems: {problems}"
+
+
 def test_the_site_serves_mathjax_itself(built_site):
     assert (built_site / "_static" / "mathjax" / "tex-chtml.js").is_file()
     lesson = (built_site / "notebooks" / "06_calibration_decision_curves.html").read_text(encoding="utf-8")
