@@ -25,13 +25,24 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
+
+# Every check lives in the one validation module. The old private names stay importable from here
+# (``from .metrics import _check_scores``) for code written against them.
+from ._validation import Interval, Options, check_ci, check_legacy_random_state, check_param
+from ._validation import check_1d as _as_1d
+from ._validation import check_binary_labels as _check_binary_labels
+from ._validation import check_consistent_length as _check_same_length
+from ._validation import check_proportion as _check_unit_interval
+from ._validation import check_scores as _check_scores
+from ._validation import check_threshold_probabilities as _check_thresholds_open_unit
+from ._validation import check_two_classes as _check_two_classes
 
 __all__ = [
     "UndefinedMetricWarning",
@@ -53,93 +64,6 @@ ArrayLike = Any
 
 class UndefinedMetricWarning(UserWarning):
     """A metric is undefined for this input (a zero denominator); its value is reported as NaN."""
-
-
-# --------------------------------------------------------------------------------------------------
-# Input validation (private; plots, audit and reporting reuse these helpers)
-# --------------------------------------------------------------------------------------------------
-
-
-def _as_1d(values: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim == 2 and 1 in arr.shape:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional; got an array of shape {arr.shape}.")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least one patient is needed.")
-    return arr
-
-
-def _check_same_length(**arrays: np.ndarray) -> None:
-    lengths = {name: len(arr) for name, arr in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        detail = ", ".join(f"{name} has {n}" for name, n in lengths.items())
-        raise ValueError(f"Inputs must have one entry per patient, but the lengths differ: {detail}.")
-
-
-def _check_binary_labels(y: ArrayLike, *, pos_label: Any = None, name: str = "y_true") -> np.ndarray:
-    """Return ``y`` as an int array of 0/1, or raise a ValueError naming the fix."""
-    arr = _as_1d(y, name)
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinite values; every patient needs an outcome.")
-    if arr.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in arr):
-        raise ValueError(f"{name} contains missing values; every patient needs an outcome.")
-    labels = pd.unique(arr)
-    if len(labels) > 2:
-        shown = ", ".join(repr(v) for v in sorted(labels.tolist(), key=str)[:6])
-        raise ValueError(f"{name} must hold two classes (a binary outcome); found {len(labels)}: {shown}.")
-    if pos_label is not None:
-        if pos_label not in set(labels.tolist()) and not (len(labels) == 1):
-            raise ValueError(
-                f"pos_label={pos_label!r} is not one of the labels in {name}: "
-                f"{sorted(labels.tolist(), key=str)}."
-            )
-        return (arr == pos_label).astype(int)
-    label_set = set(labels.tolist())
-    if label_set <= {0, 1} or label_set <= {False, True}:
-        return arr.astype(int)
-    if label_set <= {-1, 1}:
-        return (arr == 1).astype(int)
-    shown = sorted(label_set, key=str)
-    if name == "event":
-        raise ValueError(f"event has labels {shown}; encode it as 1 (event observed) or 0 (censored).")
-    raise ValueError(
-        f"{name} has labels {shown}, so the positive class is ambiguous. Pass pos_label= naming the positive "
-        f"class (for example pos_label={shown[-1]!r}), or encode the outcome as 0/1."
-    )
-
-
-def _check_scores(y_score: ArrayLike, name: str = "y_score", *, probability: bool = False) -> np.ndarray:
-    """Return finite float scores, or raise a ValueError (NaN is never dropped silently)."""
-    arr = _as_1d(y_score, name)
-    if arr.dtype.kind not in "biuf":
-        try:
-            arr = arr.astype(float)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be numeric; got values of type {arr.dtype}.") from None
-    arr = arr.astype(float)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = np.flatnonzero(bad)[:5].tolist()
-        raise ValueError(
-            f"{name} contains {int(bad.sum())} NaN or infinite value(s) (first at positions {first}). "
-            "Impute or remove those patients explicitly before evaluating; they are never dropped silently."
-        )
-    if probability and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(
-            f"{name} must hold probabilities in [0, 1]; got values from {arr.min():.4g} to {arr.max():.4g}. "
-            "If these are scores rather than probabilities, calibrate them first "
-            "(or use a score-based metric)."
-        )
-    return arr
-
-
-def _check_ci(ci: float) -> float:
-    if not isinstance(ci, Real) or not 0 < ci < 1:
-        raise ValueError(f"ci must be a confidence level strictly between 0 and 1 (e.g. 0.95); got {ci!r}.")
-    return float(ci)
 
 
 def _z(ci: float) -> float:
@@ -206,7 +130,7 @@ def wilson_interval(count: ArrayLike, nobs: ArrayLike, *, ci: float = 0.95) -> t
     >>> round(lower, 4), round(upper, 4)
     (0.2553, 0.3662)
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="wilson_interval")
     x = np.asarray(count, dtype=float)
     n = np.asarray(nobs, dtype=float)
     if np.any(x < 0) or np.any(n < 0) or np.any(x > n):
@@ -412,7 +336,7 @@ def confusion_metrics(
     >>> table.loc[["TP", "FP", "sensitivity", "specificity"], "value"].round(3).tolist()
     [2.0, 1.0, 0.667, 0.8]
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="confusion_metrics")
     y = _check_binary_labels(y_true, pos_label=pos_label)
     pred = _binary_predictions(y_pred_or_score, threshold, pos_label)
     _check_same_length(y_true=y, y_pred_or_score=pred)
@@ -473,7 +397,7 @@ def threshold_table(
     >>> table[["threshold", "sensitivity", "flagged_per_1000"]].round(3).values.tolist()
     [[0.3, 1.0, 600.0], [0.6, 0.5, 200.0]]
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="threshold_table")
     y = _check_binary_labels(y_true, pos_label=pos_label)
     score = _check_scores(y_score)
     _check_same_length(y_true=y, y_score=score)
@@ -503,13 +427,6 @@ def threshold_table(
             stacklevel=2,
         )
     return pd.DataFrame.from_records(records)
-
-
-def _check_unit_interval(value: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if np.any(~np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(f"{name} must be a proportion in [0, 1]; got {value!r}.")
-    return arr
 
 
 def ppv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence: ArrayLike) -> Any:
@@ -613,15 +530,6 @@ def _safe_divide(num: np.ndarray, den: np.ndarray, metric: str) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_two_classes(y: np.ndarray, what: str) -> None:
-    if y.min() == y.max():
-        only = "positive" if y[0] == 1 else "negative"
-        raise ValueError(
-            f"{what} needs patients with and without the outcome, but y_true has only {only} cases "
-            f"(n={len(y)}). It is undefined for a single class."
-        )
-
-
 def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_label: Any = None) -> Bunch:
     """Area under the ROC curve with a DeLong confidence interval.
 
@@ -674,7 +582,7 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     >>> round(result.estimate, 4)
     0.8889
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="roc_auc_ci")
     y = _check_binary_labels(y_true, pos_label=pos_label)
     score = _check_scores(y_score)
     _check_same_length(y_true=y, y_score=score)
@@ -707,7 +615,7 @@ def bootstrap_ci(
     y_score: ArrayLike,
     *,
     n_resamples: int = 1000,
-    random_state: int | np.random.RandomState | None = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
     groups: ArrayLike | None = None,
     ci: float = 0.95,
 ) -> Bunch:
@@ -722,8 +630,10 @@ def bootstrap_ci(
         accepts them).
     n_resamples : int, default=1000
         Number of bootstrap resamples.
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducible intervals.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
+        Seed for reproducible intervals. An int gives the same interval on every run (the
+        resamples are drawn by ``RandomState(int)``, scikit-learn's convention); a ``Generator``
+        or ``RandomState`` is used as the source of draws and advances.
     groups : array-like of shape (n_rows,), default=None
         Patient (cluster) identifier. When given, whole patients are resampled with replacement and
         all their rows come along (cluster bootstrap), so repeated admissions of one patient are
@@ -767,15 +677,14 @@ def bootstrap_ci(
     >>> bool(result.ci_lower < result.estimate < result.ci_upper)
     True
     """
-    ci = _check_ci(ci)
-    if not isinstance(n_resamples, Integral) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive integer; got {n_resamples!r}.")
+    ci = check_ci(ci, caller="bootstrap_ci")
+    check_param(n_resamples, Interval(int, 1, None, closed="left"), name="n_resamples", caller="bootstrap_ci")
     if not callable(metric):
         raise ValueError(f"metric must be a callable metric(y_true, y_score); got {metric!r}.")
     y = _as_1d(y_true, "y_true")
     score = _as_1d(y_score, "y_score")
     _check_same_length(y_true=y, y_score=score)
-    rng = check_random_state(random_state)
+    rng = check_legacy_random_state(random_state, caller="bootstrap_ci")
     estimate = float(metric(y, score))
     if groups is None:
         clusters = [np.array([i]) for i in range(len(y))]
@@ -966,11 +875,11 @@ def calibration_summary(
     >>> bool(abs(result.slope - 1) < 0.15 and abs(result.citl) < 0.1)
     True
     """
-    ci = _check_ci(ci)
-    if not isinstance(n_bins, Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}.")
-    if strategy not in ("uniform", "quantile"):
-        raise ValueError(f"strategy must be 'uniform' or 'quantile'; got {strategy!r}.")
+    ci = check_ci(ci, caller="calibration_summary")
+    check_param(n_bins, Interval(int, 1, None, closed="left"), name="n_bins", caller="calibration_summary")
+    check_param(
+        strategy, Options(str, ("uniform", "quantile")), name="strategy", caller="calibration_summary"
+    )
     y = _check_binary_labels(y_true, pos_label=pos_label)
     p = _check_scores(y_prob, "y_prob", probability=True)
     _check_same_length(y_true=y, y_prob=p)
@@ -1034,19 +943,6 @@ def calibration_summary(
 # --------------------------------------------------------------------------------------------------
 # Clinical usefulness: net benefit and decision curves (Vickers & Elkin 2006)
 # --------------------------------------------------------------------------------------------------
-
-
-def _check_thresholds_open_unit(thresholds: ArrayLike) -> np.ndarray:
-    pt = np.atleast_1d(np.asarray(thresholds, dtype=float))
-    if pt.ndim != 1 or pt.size == 0:
-        raise ValueError("thresholds must be a non-empty 1-D sequence of threshold probabilities.")
-    bad = ~np.isfinite(pt) | (pt <= 0) | (pt >= 1)
-    if bad.any():
-        raise ValueError(
-            "thresholds must be threshold probabilities strictly between 0 and 1 (the odds pt/(1-pt) weigh "
-            f"false positives); got {pt[bad][:5].tolist()}."
-        )
-    return pt
 
 
 def net_benefit(

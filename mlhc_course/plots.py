@@ -20,11 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import check_binary_labels, check_consistent_length, check_scores
 from .metrics import (
     UndefinedMetricWarning,
-    _check_binary_labels,
-    _check_same_length,
-    _check_scores,
     calibration_summary,
     decision_curve,
     roc_auc_ci,
@@ -53,9 +51,9 @@ def _get_ax(ax: Any) -> Any:
 
 
 def _binary_inputs(y_true: ArrayLike, y_score: ArrayLike, pos_label: Any, *, probability: bool = False):
-    y = _check_binary_labels(y_true, pos_label=pos_label)
-    score = _check_scores(y_score, "y_prob" if probability else "y_score", probability=probability)
-    _check_same_length(y_true=y, y_score=score)
+    y = check_binary_labels(y_true, pos_label=pos_label)
+    score = check_scores(y_score, "y_prob" if probability else "y_score", probability=probability)
+    check_consistent_length(y_true=y, y_score=score)
     return y, score
 
 
