@@ -256,7 +256,7 @@ def _site_rows(site: str, y: np.ndarray, p: np.ndarray, n_bins: int, ci: float) 
 
 def compare_sites(
     y_true: ArrayLike,
-    y_prob: ArrayLike,
+    y_score: ArrayLike,
     sites: ArrayLike,
     *,
     n_bins: int = 10,
@@ -269,7 +269,7 @@ def compare_sites(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability from the *same* fitted model, in [0, 1].
     sites : array-like of shape (n_patients,)
         Site of each patient. Every site needs patients with and without the outcome.
@@ -319,9 +319,9 @@ def compare_sites(
     """
     ci = check_ci(ci, caller="compare_sites")
     y = check_binary_labels(y_true, pos_label=pos_label)
-    p = check_scores(y_prob, "y_prob", probability=True)
+    p = check_scores(y_score, "y_score", probability=True)
     s = check_1d(sites, "sites")
-    check_consistent_length(y_true=y, y_prob=p, sites=s)
+    check_consistent_length(y_true=y, y_score=p, sites=s)
     s_series = pd.Series(s)
     if s_series.isna().any():
         raise ValueError("sites contains missing values; every patient needs a site.")
@@ -341,9 +341,9 @@ def compare_sites(
 
 def external_validation_report(
     y_true_dev: ArrayLike,
-    y_prob_dev: ArrayLike,
+    y_score_dev: ArrayLike,
     y_true_ext: ArrayLike,
-    y_prob_ext: ArrayLike,
+    y_score_ext: ArrayLike,
     *,
     names: Sequence[str] = ("development", "external"),
     n_bins: int = 10,
@@ -354,9 +354,9 @@ def external_validation_report(
 
     Parameters
     ----------
-    y_true_dev, y_prob_dev : array-like
+    y_true_dev, y_score_dev : array-like
         Outcomes and predicted risks in the development (or internal test) data.
-    y_true_ext, y_prob_ext : array-like
+    y_true_ext, y_score_ext : array-like
         Outcomes and predicted risks from the same, unchanged model in the external data.
     names : (str, str), default=("development", "external")
         Column prefixes for the two datasets.
@@ -405,10 +405,10 @@ def external_validation_report(
     dev_name, ext_name = (str(x) for x in names)
     y_dev = check_binary_labels(y_true_dev, pos_label=pos_label, name="y_true_dev")
     y_ext = check_binary_labels(y_true_ext, pos_label=pos_label, name="y_true_ext")
-    p_dev = check_scores(y_prob_dev, "y_prob_dev", probability=True)
-    p_ext = check_scores(y_prob_ext, "y_prob_ext", probability=True)
-    check_consistent_length(y_true_dev=y_dev, y_prob_dev=p_dev)
-    check_consistent_length(y_true_ext=y_ext, y_prob_ext=p_ext)
+    p_dev = check_scores(y_score_dev, "y_score_dev", probability=True)
+    p_ext = check_scores(y_score_ext, "y_score_ext", probability=True)
+    check_consistent_length(y_true_dev=y_dev, y_score_dev=p_dev)
+    check_consistent_length(y_true_ext=y_ext, y_score_ext=p_ext)
     table = compare_sites(
         np.concatenate([y_dev, y_ext]),
         np.concatenate([p_dev, p_ext]),

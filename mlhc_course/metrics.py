@@ -11,7 +11,9 @@ Conventions shared by every function
 - ``y_true`` holds the reference-standard outcome. It may be 0/1, ``False``/``True``, or any two
   labels (for example strings) together with ``pos_label`` naming the positive class.
 - ``y_score`` is any continuous score where higher means "more likely positive" (a probability, a
-  NEWS2 total, a biomarker level). ``y_prob`` must be a probability in [0, 1].
+  NEWS2 total, a biomarker level). Where a function needs a risk (calibration, net benefit) the
+  same ``y_score`` must be a probability in [0, 1]; the name does not change with that, as in
+  scikit-learn's :func:`~sklearn.metrics.brier_score_loss`.
 - A patient is *flagged* (test positive) when ``score >= threshold``, as in
   :func:`sklearn.metrics.roc_curve`.
 - Bad input raises a :class:`ValueError` that names the parameter and the fix. NaN or infinite
@@ -793,7 +795,7 @@ _SEPARATION = (
 
 def calibration_summary(
     y_true: ArrayLike,
-    y_prob: ArrayLike,
+    y_score: ArrayLike,
     *,
     n_bins: int = 10,
     strategy: str = "uniform",
@@ -806,7 +808,7 @@ def calibration_summary(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome; both classes must be present.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability of the outcome, in [0, 1].
     n_bins : int, default=10
         Number of bins for the binned table and the ECE.
@@ -841,7 +843,7 @@ def calibration_summary(
     Raises
     ------
     ValueError
-        If ``y_true`` has a single class, ``y_prob`` is outside [0, 1] or has NaN, or the
+        If ``y_true`` has a single class, ``y_score`` is outside [0, 1] or has NaN, or the
         predictions separate the outcomes perfectly (the slope is then infinite).
 
     See Also
@@ -881,8 +883,8 @@ def calibration_summary(
         strategy, Options(str, ("uniform", "quantile")), name="strategy", caller="calibration_summary"
     )
     y = _check_binary_labels(y_true, pos_label=pos_label)
-    p = _check_scores(y_prob, "y_prob", probability=True)
-    _check_same_length(y_true=y, y_prob=p)
+    p = _check_scores(y_score, "y_score", probability=True)
+    _check_same_length(y_true=y, y_score=p)
     _check_two_classes(y, "Calibration assessment")
     n = len(y)
     z = _z(ci)
@@ -946,7 +948,7 @@ def calibration_summary(
 
 
 def net_benefit(
-    y_true: ArrayLike, y_prob: ArrayLike, thresholds: ArrayLike, *, pos_label: Any = None
+    y_true: ArrayLike, y_score: ArrayLike, thresholds: ArrayLike, *, pos_label: Any = None
 ) -> np.ndarray:
     """Net benefit of treating patients whose predicted risk is at or above each threshold.
 
@@ -954,7 +956,7 @@ def net_benefit(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability, in [0, 1].
     thresholds : float or array-like of float
         Threshold probabilities pt, strictly between 0 and 1.
@@ -972,7 +974,7 @@ def net_benefit(
 
     Notes
     -----
-    A patient is treated when ``y_prob >= pt``. The threshold expresses how a clinician weighs harms:
+    A patient is treated when ``y_score >= pt``. The threshold expresses how a clinician weighs harms:
     at pt = 0.2 a false positive costs a quarter (0.2/0.8) of what a true positive gains. Treating
     everyone gives NB = prev - (1-prev)·pt/(1-pt); treating nobody gives 0 (Vickers & Elkin 2006).
 
@@ -988,8 +990,8 @@ def net_benefit(
     """
     pt = _check_thresholds_open_unit(thresholds)
     y = _check_binary_labels(y_true, pos_label=pos_label)
-    p = _check_scores(y_prob, "y_prob", probability=True)
-    _check_same_length(y_true=y, y_prob=p)
+    p = _check_scores(y_score, "y_score", probability=True)
+    _check_same_length(y_true=y, y_score=p)
     n = len(y)
     treated = p[None, :] >= pt[:, None]
     tp = (treated & (y[None, :] == 1)).sum(axis=1)
@@ -999,7 +1001,7 @@ def net_benefit(
 
 def decision_curve(
     y_true: ArrayLike,
-    y_prob: ArrayLike | Mapping[str, ArrayLike],
+    y_score: ArrayLike | Mapping[str, ArrayLike],
     thresholds: ArrayLike | None = None,
     *,
     name: str = "model",
@@ -1011,12 +1013,12 @@ def decision_curve(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,), or mapping of name to array-like
+    y_score : array-like of shape (n_patients,), or mapping of name to array-like
         Predicted probabilities in [0, 1]; a dict compares several models on the same patients.
     thresholds : array-like of float, default=None
         Threshold probabilities strictly between 0 and 1. Default: 0.01, 0.02, ..., 0.99.
     name : str, default="model"
-        Strategy name of the model when ``y_prob`` is a single array.
+        Strategy name of the model when ``y_score`` is a single array.
     pos_label : object, default=None
         The positive class, needed when the labels are not 0/1.
 
@@ -1051,9 +1053,9 @@ def decision_curve(
         np.round(np.arange(1, 100) / 100, 2) if thresholds is None else thresholds
     )
     y = _check_binary_labels(y_true, pos_label=pos_label)
-    models = dict(y_prob) if isinstance(y_prob, Mapping) else {name: y_prob}
+    models = dict(y_score) if isinstance(y_score, Mapping) else {name: y_score}
     if not models:
-        raise ValueError("y_prob is an empty mapping; give at least one model's probabilities.")
+        raise ValueError("y_score is an empty mapping; give at least one model's probabilities.")
     reserved = {"treat all", "treat none"} & set(models)
     if reserved:
         raise ValueError(f"Model names {sorted(reserved)} are reserved for the reference strategies.")
