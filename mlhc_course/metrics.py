@@ -1,10 +1,21 @@
 """Clinical evaluation metrics: the numbers a journal reviewer asks for, with their uncertainty.
 
-The module wraps well-kept libraries where they already do the job (:mod:`sklearn.metrics` for the
-confusion matrix and AUROC, :func:`sklearn.calibration.calibration_curve` for binning,
-:func:`lifelines.utils.concordance_index` for Harrell's C) and writes by hand only what they lack:
-Wilson intervals, likelihood-ratio intervals, the DeLong AUROC interval, the calibration hierarchy
-of Van Calster et al. (2019) and net benefit (Vickers & Elkin 2006).
+The module wraps a well-kept library where it does the whole job (:func:`lifelines.utils.concordance_index`
+for Harrell's C) and writes by hand what the libraries lack: Wilson intervals, likelihood-ratio
+intervals, the DeLong AUROC interval, the calibration hierarchy of Van Calster et al. (2019) and net
+benefit (Vickers & Elkin 2006). Three computations that scikit-learn also offers are written here
+on purpose, and the tests check that they give scikit-learn's numbers:
+
+- the 2x2 counts (:func:`sklearn.metrics.confusion_matrix`): four numpy sums; calling scikit-learn
+  would import :mod:`sklearn.metrics` (about half a second) in every graded notebook for them;
+- the AUROC (:func:`sklearn.metrics.roc_auc_score`): it falls out of the midranks that DeLong's
+  variance needs anyway, so the estimate and its interval come from one computation;
+- the calibration bins (:func:`sklearn.calibration.calibration_curve`): the same edges and bin
+  assignment, but ``calibration_curve`` returns neither the bin counts nor the edges, and the
+  Wilson interval of each bin needs both.
+
+scipy and scikit-learn are imported inside the functions that use them, so ``import
+mlhc_course.metrics`` costs about half of what it did (``benchmarks/bench_import.py``).
 
 Conventions shared by every function
 ------------------------------------
@@ -28,12 +39,10 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping
 from numbers import Real
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from sklearn.utils import Bunch
 
 # Every check lives in the one validation module. The old private names stay importable from here
 # (``from .metrics import _check_scores``) for code written against them.
@@ -61,6 +70,9 @@ __all__ = [
     "concordance_index",
 ]
 
+if TYPE_CHECKING:
+    from sklearn.utils import Bunch
+
 ArrayLike = Any
 
 
@@ -69,7 +81,15 @@ class UndefinedMetricWarning(UserWarning):
 
 
 def _z(ci: float) -> float:
+    from scipy import stats  # lazy: scipy.stats alone costs more than the rest of this module
+
     return float(stats.norm.ppf(0.5 + ci / 2))
+
+
+def _bunch(**fields: Any) -> Bunch:
+    from sklearn.utils import Bunch  # lazy, as scipy above
+
+    return Bunch(**fields)
 
 
 def _ratio(num: float, den: float, metric: str, *, stacklevel: int = 3) -> float:
@@ -591,6 +611,8 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     _check_two_classes(y, "The AUROC")
     pos, neg = score[y == 1], score[y == 0]
     m, n = len(pos), len(neg)
+    from scipy import stats
+
     rank_all = stats.rankdata(np.concatenate([pos, neg]))
     rank_pos = stats.rankdata(pos)
     rank_neg = stats.rankdata(neg)
@@ -605,10 +627,12 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
             stacklevel=2,
         )
         nan = float("nan")
-        return Bunch(estimate=auc, ci_lower=nan, ci_upper=nan, se=nan, ci=ci)
+        return _bunch(estimate=auc, ci_lower=nan, ci_upper=nan, se=nan, ci=ci)
     se = float(np.sqrt(v10.var(ddof=1) / m + v01.var(ddof=1) / n))
     z = _z(ci)
-    return Bunch(estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se, ci=ci)
+    return _bunch(
+        estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se, ci=ci
+    )
 
 
 def bootstrap_ci(
@@ -731,7 +755,7 @@ def bootstrap_ci(
     dist = np.asarray(values)
     alpha = (1 - ci) / 2
     lower, upper = np.quantile(dist, [alpha, 1 - alpha])
-    return Bunch(
+    return _bunch(
         estimate=estimate,
         ci_lower=float(lower),
         ci_upper=float(upper),
@@ -926,7 +950,7 @@ def calibration_summary(
     )
     ece = float(np.sum(table["n"] / n * np.abs(table["observed_rate"] - table["mean_predicted"])))
     expected = float(p.sum())
-    return Bunch(
+    return _bunch(
         n=n,
         prevalence=prevalence,
         observed_expected=float(y.sum() / expected) if expected > 0 else float("inf"),

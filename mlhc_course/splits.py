@@ -23,7 +23,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit
 
 from ._validation import check_frame_column, check_legacy_random_state
 
@@ -101,6 +100,8 @@ def patient_split(
         )
     if n_patients < 2:
         raise ValueError(f"patient_split needs at least 2 patients; frame has {n_patients}.")
+    from sklearn.model_selection import GroupShuffleSplit  # lazy: keeps `import splits` light
+
     rng = check_legacy_random_state(random_state, caller="patient_split")
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=rng)
     train_idx, test_idx = next(splitter.split(frame, groups=frame[patient_col].to_numpy()))
