@@ -580,12 +580,13 @@ def plot_threshold_tradeoff(
         warnings.simplefilter("ignore", UndefinedMetricWarning)  # PPV is undefined where nobody is flagged
         table = threshold_table(y, score, cuts)
     ax = _get_ax(ax)
+    column = lambda name: table[name].to_numpy(dtype=float)  # noqa: E731 (float arrays for matplotlib)
     for metric in metrics:
-        (line,) = ax.plot(table["threshold"], table[metric], marker=".", label=metric)
+        (line,) = ax.plot(column("threshold"), column(metric), marker=".", label=metric)
         ax.fill_between(
-            table["threshold"],
-            table[f"{metric}_ci_lower"],
-            table[f"{metric}_ci_upper"],
+            column("threshold"),
+            column(f"{metric}_ci_lower"),
+            column(f"{metric}_ci_upper"),
             color=line.get_color(),
             alpha=0.15,
             linewidth=0,
@@ -598,8 +599,8 @@ def plot_threshold_tradeoff(
     if show_flagged:
         fax = ax.twinx()
         (fline,) = fax.plot(
-            table["threshold"],
-            table["flagged_per_1000"],
+            column("threshold"),
+            column("flagged_per_1000"),
             color="black",
             linestyle="--",
             label="flagged per 1,000",
