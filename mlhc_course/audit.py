@@ -15,19 +15,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ._validation import (
+    Interval,
+    check_1d,
+    check_binary_labels,
+    check_ci,
+    check_consistent_length,
+    check_param,
+    check_scores,
+)
 from .metrics import (
     UndefinedMetricWarning,
-    _as_1d,
-    _check_binary_labels,
-    _check_ci,
-    _check_same_length,
-    _check_scores,
     _z,
     calibration_summary,
     confusion_metrics,
@@ -38,6 +41,7 @@ from .metrics import (
 __all__ = ["subgroup_report", "compare_sites", "external_validation_report"]
 
 ArrayLike = Any
+_SUBGROUP = "subgroup_report"
 
 _SUBGROUP_METRICS = ("prevalence", "sensitivity", "specificity", "PPV", "NPV", "AUROC")
 
@@ -168,15 +172,15 @@ def subgroup_report(
     >>> sorted(report["group"].unique())
     ['F', 'M', 'overall']
     """
-    ci = _check_ci(ci)
-    if not isinstance(min_group_size, Integral) or min_group_size < 1:
-        raise ValueError(f"min_group_size must be a positive integer; got {min_group_size!r}.")
-    if not isinstance(min_events, Integral) or min_events < 0:
-        raise ValueError(f"min_events must be a non-negative integer; got {min_events!r}.")
-    y = _check_binary_labels(y_true, pos_label=pos_label)
-    score = _check_scores(y_score)
-    g = _as_1d(groups, "groups")
-    _check_same_length(y_true=y, y_score=score, groups=g)
+    ci = check_ci(ci, caller="subgroup_report")
+    check_param(
+        min_group_size, Interval(int, 1, None, closed="left"), name="min_group_size", caller=_SUBGROUP
+    )
+    check_param(min_events, Interval(int, 0, None, closed="left"), name="min_events", caller=_SUBGROUP)
+    y = check_binary_labels(y_true, pos_label=pos_label)
+    score = check_scores(y_score)
+    g = check_1d(groups, "groups")
+    check_consistent_length(y_true=y, y_score=score, groups=g)
     g_series = pd.Series(g)
     if g_series.isna().any():
         raise ValueError(
@@ -252,7 +256,7 @@ def _site_rows(site: str, y: np.ndarray, p: np.ndarray, n_bins: int, ci: float) 
 
 def compare_sites(
     y_true: ArrayLike,
-    y_prob: ArrayLike,
+    y_score: ArrayLike,
     sites: ArrayLike,
     *,
     n_bins: int = 10,
@@ -265,7 +269,7 @@ def compare_sites(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability from the *same* fitted model, in [0, 1].
     sites : array-like of shape (n_patients,)
         Site of each patient. Every site needs patients with and without the outcome.
@@ -313,11 +317,11 @@ def compare_sites(
     >>> table.pivot(index="metric", columns="site", values="value").loc["n"].tolist()
     [300.0, 300.0]
     """
-    ci = _check_ci(ci)
-    y = _check_binary_labels(y_true, pos_label=pos_label)
-    p = _check_scores(y_prob, "y_prob", probability=True)
-    s = _as_1d(sites, "sites")
-    _check_same_length(y_true=y, y_prob=p, sites=s)
+    ci = check_ci(ci, caller="compare_sites")
+    y = check_binary_labels(y_true, pos_label=pos_label)
+    p = check_scores(y_score, "y_score", probability=True)
+    s = check_1d(sites, "sites")
+    check_consistent_length(y_true=y, y_score=p, sites=s)
     s_series = pd.Series(s)
     if s_series.isna().any():
         raise ValueError("sites contains missing values; every patient needs a site.")
@@ -337,9 +341,9 @@ def compare_sites(
 
 def external_validation_report(
     y_true_dev: ArrayLike,
-    y_prob_dev: ArrayLike,
+    y_score_dev: ArrayLike,
     y_true_ext: ArrayLike,
-    y_prob_ext: ArrayLike,
+    y_score_ext: ArrayLike,
     *,
     names: Sequence[str] = ("development", "external"),
     n_bins: int = 10,
@@ -350,9 +354,9 @@ def external_validation_report(
 
     Parameters
     ----------
-    y_true_dev, y_prob_dev : array-like
+    y_true_dev, y_score_dev : array-like
         Outcomes and predicted risks in the development (or internal test) data.
-    y_true_ext, y_prob_ext : array-like
+    y_true_ext, y_score_ext : array-like
         Outcomes and predicted risks from the same, unchanged model in the external data.
     names : (str, str), default=("development", "external")
         Column prefixes for the two datasets.
@@ -399,12 +403,12 @@ def external_validation_report(
             f"names must be two different strings, e.g. ('development', 'external'); got {names!r}."
         )
     dev_name, ext_name = (str(x) for x in names)
-    y_dev = _check_binary_labels(y_true_dev, pos_label=pos_label, name="y_true_dev")
-    y_ext = _check_binary_labels(y_true_ext, pos_label=pos_label, name="y_true_ext")
-    p_dev = _check_scores(y_prob_dev, "y_prob_dev", probability=True)
-    p_ext = _check_scores(y_prob_ext, "y_prob_ext", probability=True)
-    _check_same_length(y_true_dev=y_dev, y_prob_dev=p_dev)
-    _check_same_length(y_true_ext=y_ext, y_prob_ext=p_ext)
+    y_dev = check_binary_labels(y_true_dev, pos_label=pos_label, name="y_true_dev")
+    y_ext = check_binary_labels(y_true_ext, pos_label=pos_label, name="y_true_ext")
+    p_dev = check_scores(y_score_dev, "y_score_dev", probability=True)
+    p_ext = check_scores(y_score_ext, "y_score_ext", probability=True)
+    check_consistent_length(y_true_dev=y_dev, y_score_dev=p_dev)
+    check_consistent_length(y_true_ext=y_ext, y_score_ext=p_ext)
     table = compare_sites(
         np.concatenate([y_dev, y_ext]),
         np.concatenate([p_dev, p_ext]),

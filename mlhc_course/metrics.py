@@ -1,17 +1,30 @@
 """Clinical evaluation metrics: the numbers a journal reviewer asks for, with their uncertainty.
 
-The module wraps well-kept libraries where they already do the job (:mod:`sklearn.metrics` for the
-confusion matrix and AUROC, :func:`sklearn.calibration.calibration_curve` for binning,
-:func:`lifelines.utils.concordance_index` for Harrell's C) and writes by hand only what they lack:
-Wilson intervals, likelihood-ratio intervals, the DeLong AUROC interval, the calibration hierarchy
-of Van Calster et al. (2019) and net benefit (Vickers & Elkin 2006).
+The module wraps a well-kept library where it does the whole job (:func:`lifelines.utils.concordance_index`
+for Harrell's C) and writes by hand what the libraries lack: Wilson intervals, likelihood-ratio
+intervals, the DeLong AUROC interval, the calibration hierarchy of Van Calster et al. (2019) and net
+benefit (Vickers & Elkin 2006). Three computations that scikit-learn also offers are written here
+on purpose, and the tests check that they give scikit-learn's numbers:
+
+- the 2x2 counts (:func:`sklearn.metrics.confusion_matrix`): four numpy sums; calling scikit-learn
+  would import :mod:`sklearn.metrics` (about half a second) in every graded notebook for them;
+- the AUROC (:func:`sklearn.metrics.roc_auc_score`): it falls out of the midranks that DeLong's
+  variance needs anyway, so the estimate and its interval come from one computation;
+- the calibration bins (:func:`sklearn.calibration.calibration_curve`): the same edges and bin
+  assignment, but ``calibration_curve`` returns neither the bin counts nor the edges, and the
+  Wilson interval of each bin needs both.
+
+scipy and scikit-learn are imported inside the functions that use them, so ``import
+mlhc_course.metrics`` costs about half of what it did (``benchmarks/bench_import.py``).
 
 Conventions shared by every function
 ------------------------------------
 - ``y_true`` holds the reference-standard outcome. It may be 0/1, ``False``/``True``, or any two
   labels (for example strings) together with ``pos_label`` naming the positive class.
 - ``y_score`` is any continuous score where higher means "more likely positive" (a probability, a
-  NEWS2 total, a biomarker level). ``y_prob`` must be a probability in [0, 1].
+  NEWS2 total, a biomarker level). Where a function needs a risk (calibration, net benefit) the
+  same ``y_score`` must be a probability in [0, 1]; the name does not change with that, as in
+  scikit-learn's :func:`~sklearn.metrics.brier_score_loss`.
 - A patient is *flagged* (test positive) when ``score >= threshold``, as in
   :func:`sklearn.metrics.roc_curve`.
 - Bad input raises a :class:`ValueError` that names the parameter and the fix. NaN or infinite
@@ -25,13 +38,22 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from numbers import Integral, Real
-from typing import Any
+from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from sklearn.utils import Bunch, check_random_state
+
+# Every check lives in the one validation module. The old private names stay importable from here
+# (``from .metrics import _check_scores``) for code written against them.
+from ._validation import Interval, Options, check_ci, check_legacy_random_state, check_param
+from ._validation import check_1d as _as_1d
+from ._validation import check_binary_labels as _check_binary_labels
+from ._validation import check_consistent_length as _check_same_length
+from ._validation import check_proportion as _check_unit_interval
+from ._validation import check_scores as _check_scores
+from ._validation import check_threshold_probabilities as _check_thresholds_open_unit
+from ._validation import check_two_classes as _check_two_classes
 
 __all__ = [
     "UndefinedMetricWarning",
@@ -48,6 +70,9 @@ __all__ = [
     "concordance_index",
 ]
 
+if TYPE_CHECKING:
+    from sklearn.utils import Bunch
+
 ArrayLike = Any
 
 
@@ -55,95 +80,16 @@ class UndefinedMetricWarning(UserWarning):
     """A metric is undefined for this input (a zero denominator); its value is reported as NaN."""
 
 
-# --------------------------------------------------------------------------------------------------
-# Input validation (private; plots, audit and reporting reuse these helpers)
-# --------------------------------------------------------------------------------------------------
-
-
-def _as_1d(values: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim == 2 and 1 in arr.shape:
-        arr = arr.ravel()
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional; got an array of shape {arr.shape}.")
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} is empty; at least one patient is needed.")
-    return arr
-
-
-def _check_same_length(**arrays: np.ndarray) -> None:
-    lengths = {name: len(arr) for name, arr in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        detail = ", ".join(f"{name} has {n}" for name, n in lengths.items())
-        raise ValueError(f"Inputs must have one entry per patient, but the lengths differ: {detail}.")
-
-
-def _check_binary_labels(y: ArrayLike, *, pos_label: Any = None, name: str = "y_true") -> np.ndarray:
-    """Return ``y`` as an int array of 0/1, or raise a ValueError naming the fix."""
-    arr = _as_1d(y, name)
-    if arr.dtype.kind == "f":
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name} contains NaN or infinite values; every patient needs an outcome.")
-    if arr.dtype.kind == "O" and any(v is None or (isinstance(v, float) and np.isnan(v)) for v in arr):
-        raise ValueError(f"{name} contains missing values; every patient needs an outcome.")
-    labels = pd.unique(arr)
-    if len(labels) > 2:
-        shown = ", ".join(repr(v) for v in sorted(labels.tolist(), key=str)[:6])
-        raise ValueError(f"{name} must hold two classes (a binary outcome); found {len(labels)}: {shown}.")
-    if pos_label is not None:
-        if pos_label not in set(labels.tolist()) and not (len(labels) == 1):
-            raise ValueError(
-                f"pos_label={pos_label!r} is not one of the labels in {name}: "
-                f"{sorted(labels.tolist(), key=str)}."
-            )
-        return (arr == pos_label).astype(int)
-    label_set = set(labels.tolist())
-    if label_set <= {0, 1} or label_set <= {False, True}:
-        return arr.astype(int)
-    if label_set <= {-1, 1}:
-        return (arr == 1).astype(int)
-    shown = sorted(label_set, key=str)
-    if name == "event":
-        raise ValueError(f"event has labels {shown}; encode it as 1 (event observed) or 0 (censored).")
-    raise ValueError(
-        f"{name} has labels {shown}, so the positive class is ambiguous. Pass pos_label= naming the positive "
-        f"class (for example pos_label={shown[-1]!r}), or encode the outcome as 0/1."
-    )
-
-
-def _check_scores(y_score: ArrayLike, name: str = "y_score", *, probability: bool = False) -> np.ndarray:
-    """Return finite float scores, or raise a ValueError (NaN is never dropped silently)."""
-    arr = _as_1d(y_score, name)
-    if arr.dtype.kind not in "biuf":
-        try:
-            arr = arr.astype(float)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name} must be numeric; got values of type {arr.dtype}.") from None
-    arr = arr.astype(float)
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        first = np.flatnonzero(bad)[:5].tolist()
-        raise ValueError(
-            f"{name} contains {int(bad.sum())} NaN or infinite value(s) (first at positions {first}). "
-            "Impute or remove those patients explicitly before evaluating; they are never dropped silently."
-        )
-    if probability and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(
-            f"{name} must hold probabilities in [0, 1]; got values from {arr.min():.4g} to {arr.max():.4g}. "
-            "If these are scores rather than probabilities, calibrate them first "
-            "(or use a score-based metric)."
-        )
-    return arr
-
-
-def _check_ci(ci: float) -> float:
-    if not isinstance(ci, Real) or not 0 < ci < 1:
-        raise ValueError(f"ci must be a confidence level strictly between 0 and 1 (e.g. 0.95); got {ci!r}.")
-    return float(ci)
-
-
 def _z(ci: float) -> float:
+    from scipy import stats  # lazy: scipy.stats alone costs more than the rest of this module
+
     return float(stats.norm.ppf(0.5 + ci / 2))
+
+
+def _bunch(**fields: Any) -> Bunch:
+    from sklearn.utils import Bunch  # lazy, as scipy above
+
+    return Bunch(**fields)
 
 
 def _ratio(num: float, den: float, metric: str, *, stacklevel: int = 3) -> float:
@@ -206,7 +152,7 @@ def wilson_interval(count: ArrayLike, nobs: ArrayLike, *, ci: float = 0.95) -> t
     >>> round(lower, 4), round(upper, 4)
     (0.2553, 0.3662)
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="wilson_interval")
     x = np.asarray(count, dtype=float)
     n = np.asarray(nobs, dtype=float)
     if np.any(x < 0) or np.any(n < 0) or np.any(x > n):
@@ -412,7 +358,7 @@ def confusion_metrics(
     >>> table.loc[["TP", "FP", "sensitivity", "specificity"], "value"].round(3).tolist()
     [2.0, 1.0, 0.667, 0.8]
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="confusion_metrics")
     y = _check_binary_labels(y_true, pos_label=pos_label)
     pred = _binary_predictions(y_pred_or_score, threshold, pos_label)
     _check_same_length(y_true=y, y_pred_or_score=pred)
@@ -473,7 +419,7 @@ def threshold_table(
     >>> table[["threshold", "sensitivity", "flagged_per_1000"]].round(3).values.tolist()
     [[0.3, 1.0, 600.0], [0.6, 0.5, 200.0]]
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="threshold_table")
     y = _check_binary_labels(y_true, pos_label=pos_label)
     score = _check_scores(y_score)
     _check_same_length(y_true=y, y_score=score)
@@ -503,13 +449,6 @@ def threshold_table(
             stacklevel=2,
         )
     return pd.DataFrame.from_records(records)
-
-
-def _check_unit_interval(value: ArrayLike, name: str) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if np.any(~np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(f"{name} must be a proportion in [0, 1]; got {value!r}.")
-    return arr
 
 
 def ppv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence: ArrayLike) -> Any:
@@ -613,15 +552,6 @@ def _safe_divide(num: np.ndarray, den: np.ndarray, metric: str) -> Any:
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_two_classes(y: np.ndarray, what: str) -> None:
-    if y.min() == y.max():
-        only = "positive" if y[0] == 1 else "negative"
-        raise ValueError(
-            f"{what} needs patients with and without the outcome, but y_true has only {only} cases "
-            f"(n={len(y)}). It is undefined for a single class."
-        )
-
-
 def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_label: Any = None) -> Bunch:
     """Area under the ROC curve with a DeLong confidence interval.
 
@@ -674,13 +604,15 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
     >>> round(result.estimate, 4)
     0.8889
     """
-    ci = _check_ci(ci)
+    ci = check_ci(ci, caller="roc_auc_ci")
     y = _check_binary_labels(y_true, pos_label=pos_label)
     score = _check_scores(y_score)
     _check_same_length(y_true=y, y_score=score)
     _check_two_classes(y, "The AUROC")
     pos, neg = score[y == 1], score[y == 0]
     m, n = len(pos), len(neg)
+    from scipy import stats
+
     rank_all = stats.rankdata(np.concatenate([pos, neg]))
     rank_pos = stats.rankdata(pos)
     rank_neg = stats.rankdata(neg)
@@ -695,10 +627,12 @@ def roc_auc_ci(y_true: ArrayLike, y_score: ArrayLike, *, ci: float = 0.95, pos_l
             stacklevel=2,
         )
         nan = float("nan")
-        return Bunch(estimate=auc, ci_lower=nan, ci_upper=nan, se=nan, ci=ci)
+        return _bunch(estimate=auc, ci_lower=nan, ci_upper=nan, se=nan, ci=ci)
     se = float(np.sqrt(v10.var(ddof=1) / m + v01.var(ddof=1) / n))
     z = _z(ci)
-    return Bunch(estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se, ci=ci)
+    return _bunch(
+        estimate=auc, ci_lower=max(0.0, auc - z * se), ci_upper=min(1.0, auc + z * se), se=se, ci=ci
+    )
 
 
 def bootstrap_ci(
@@ -707,7 +641,7 @@ def bootstrap_ci(
     y_score: ArrayLike,
     *,
     n_resamples: int = 1000,
-    random_state: int | np.random.RandomState | None = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
     groups: ArrayLike | None = None,
     ci: float = 0.95,
 ) -> Bunch:
@@ -722,8 +656,10 @@ def bootstrap_ci(
         accepts them).
     n_resamples : int, default=1000
         Number of bootstrap resamples.
-    random_state : int, RandomState instance or None, default=None
-        Seed for reproducible intervals.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
+        Seed for reproducible intervals. An int gives the same interval on every run (the
+        resamples are drawn by ``RandomState(int)``, scikit-learn's convention); a ``Generator``
+        or ``RandomState`` is used as the source of draws and advances.
     groups : array-like of shape (n_rows,), default=None
         Patient (cluster) identifier. When given, whole patients are resampled with replacement and
         all their rows come along (cluster bootstrap), so repeated admissions of one patient are
@@ -767,15 +703,14 @@ def bootstrap_ci(
     >>> bool(result.ci_lower < result.estimate < result.ci_upper)
     True
     """
-    ci = _check_ci(ci)
-    if not isinstance(n_resamples, Integral) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive integer; got {n_resamples!r}.")
+    ci = check_ci(ci, caller="bootstrap_ci")
+    check_param(n_resamples, Interval(int, 1, None, closed="left"), name="n_resamples", caller="bootstrap_ci")
     if not callable(metric):
         raise ValueError(f"metric must be a callable metric(y_true, y_score); got {metric!r}.")
     y = _as_1d(y_true, "y_true")
     score = _as_1d(y_score, "y_score")
     _check_same_length(y_true=y, y_score=score)
-    rng = check_random_state(random_state)
+    rng = check_legacy_random_state(random_state, caller="bootstrap_ci")
     estimate = float(metric(y, score))
     if groups is None:
         clusters = [np.array([i]) for i in range(len(y))]
@@ -820,7 +755,7 @@ def bootstrap_ci(
     dist = np.asarray(values)
     alpha = (1 - ci) / 2
     lower, upper = np.quantile(dist, [alpha, 1 - alpha])
-    return Bunch(
+    return _bunch(
         estimate=estimate,
         ci_lower=float(lower),
         ci_upper=float(upper),
@@ -884,7 +819,7 @@ _SEPARATION = (
 
 def calibration_summary(
     y_true: ArrayLike,
-    y_prob: ArrayLike,
+    y_score: ArrayLike,
     *,
     n_bins: int = 10,
     strategy: str = "uniform",
@@ -897,7 +832,7 @@ def calibration_summary(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome; both classes must be present.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability of the outcome, in [0, 1].
     n_bins : int, default=10
         Number of bins for the binned table and the ECE.
@@ -932,7 +867,7 @@ def calibration_summary(
     Raises
     ------
     ValueError
-        If ``y_true`` has a single class, ``y_prob`` is outside [0, 1] or has NaN, or the
+        If ``y_true`` has a single class, ``y_score`` is outside [0, 1] or has NaN, or the
         predictions separate the outcomes perfectly (the slope is then infinite).
 
     See Also
@@ -966,14 +901,14 @@ def calibration_summary(
     >>> bool(abs(result.slope - 1) < 0.15 and abs(result.citl) < 0.1)
     True
     """
-    ci = _check_ci(ci)
-    if not isinstance(n_bins, Integral) or n_bins < 1:
-        raise ValueError(f"n_bins must be a positive integer; got {n_bins!r}.")
-    if strategy not in ("uniform", "quantile"):
-        raise ValueError(f"strategy must be 'uniform' or 'quantile'; got {strategy!r}.")
+    ci = check_ci(ci, caller="calibration_summary")
+    check_param(n_bins, Interval(int, 1, None, closed="left"), name="n_bins", caller="calibration_summary")
+    check_param(
+        strategy, Options(str, ("uniform", "quantile")), name="strategy", caller="calibration_summary"
+    )
     y = _check_binary_labels(y_true, pos_label=pos_label)
-    p = _check_scores(y_prob, "y_prob", probability=True)
-    _check_same_length(y_true=y, y_prob=p)
+    p = _check_scores(y_score, "y_score", probability=True)
+    _check_same_length(y_true=y, y_score=p)
     _check_two_classes(y, "Calibration assessment")
     n = len(y)
     z = _z(ci)
@@ -1015,7 +950,7 @@ def calibration_summary(
     )
     ece = float(np.sum(table["n"] / n * np.abs(table["observed_rate"] - table["mean_predicted"])))
     expected = float(p.sum())
-    return Bunch(
+    return _bunch(
         n=n,
         prevalence=prevalence,
         observed_expected=float(y.sum() / expected) if expected > 0 else float("inf"),
@@ -1036,21 +971,8 @@ def calibration_summary(
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_thresholds_open_unit(thresholds: ArrayLike) -> np.ndarray:
-    pt = np.atleast_1d(np.asarray(thresholds, dtype=float))
-    if pt.ndim != 1 or pt.size == 0:
-        raise ValueError("thresholds must be a non-empty 1-D sequence of threshold probabilities.")
-    bad = ~np.isfinite(pt) | (pt <= 0) | (pt >= 1)
-    if bad.any():
-        raise ValueError(
-            "thresholds must be threshold probabilities strictly between 0 and 1 (the odds pt/(1-pt) weigh "
-            f"false positives); got {pt[bad][:5].tolist()}."
-        )
-    return pt
-
-
 def net_benefit(
-    y_true: ArrayLike, y_prob: ArrayLike, thresholds: ArrayLike, *, pos_label: Any = None
+    y_true: ArrayLike, y_score: ArrayLike, thresholds: ArrayLike, *, pos_label: Any = None
 ) -> np.ndarray:
     """Net benefit of treating patients whose predicted risk is at or above each threshold.
 
@@ -1058,7 +980,7 @@ def net_benefit(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability, in [0, 1].
     thresholds : float or array-like of float
         Threshold probabilities pt, strictly between 0 and 1.
@@ -1076,7 +998,7 @@ def net_benefit(
 
     Notes
     -----
-    A patient is treated when ``y_prob >= pt``. The threshold expresses how a clinician weighs harms:
+    A patient is treated when ``y_score >= pt``. The threshold expresses how a clinician weighs harms:
     at pt = 0.2 a false positive costs a quarter (0.2/0.8) of what a true positive gains. Treating
     everyone gives NB = prev - (1-prev)·pt/(1-pt); treating nobody gives 0 (Vickers & Elkin 2006).
 
@@ -1092,8 +1014,8 @@ def net_benefit(
     """
     pt = _check_thresholds_open_unit(thresholds)
     y = _check_binary_labels(y_true, pos_label=pos_label)
-    p = _check_scores(y_prob, "y_prob", probability=True)
-    _check_same_length(y_true=y, y_prob=p)
+    p = _check_scores(y_score, "y_score", probability=True)
+    _check_same_length(y_true=y, y_score=p)
     n = len(y)
     treated = p[None, :] >= pt[:, None]
     tp = (treated & (y[None, :] == 1)).sum(axis=1)
@@ -1103,7 +1025,7 @@ def net_benefit(
 
 def decision_curve(
     y_true: ArrayLike,
-    y_prob: ArrayLike | Mapping[str, ArrayLike],
+    y_score: ArrayLike | Mapping[str, ArrayLike],
     thresholds: ArrayLike | None = None,
     *,
     name: str = "model",
@@ -1115,12 +1037,12 @@ def decision_curve(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,), or mapping of name to array-like
+    y_score : array-like of shape (n_patients,), or mapping of name to array-like
         Predicted probabilities in [0, 1]; a dict compares several models on the same patients.
     thresholds : array-like of float, default=None
         Threshold probabilities strictly between 0 and 1. Default: 0.01, 0.02, ..., 0.99.
     name : str, default="model"
-        Strategy name of the model when ``y_prob`` is a single array.
+        Strategy name of the model when ``y_score`` is a single array.
     pos_label : object, default=None
         The positive class, needed when the labels are not 0/1.
 
@@ -1155,9 +1077,9 @@ def decision_curve(
         np.round(np.arange(1, 100) / 100, 2) if thresholds is None else thresholds
     )
     y = _check_binary_labels(y_true, pos_label=pos_label)
-    models = dict(y_prob) if isinstance(y_prob, Mapping) else {name: y_prob}
+    models = dict(y_score) if isinstance(y_score, Mapping) else {name: y_score}
     if not models:
-        raise ValueError("y_prob is an empty mapping; give at least one model's probabilities.")
+        raise ValueError("y_score is an empty mapping; give at least one model's probabilities.")
     reserved = {"treat all", "treat none"} & set(models)
     if reserved:
         raise ValueError(f"Model names {sorted(reserved)} are reserved for the reference strategies.")

@@ -20,11 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import check_binary_labels, check_consistent_length, check_scores
 from .metrics import (
     UndefinedMetricWarning,
-    _check_binary_labels,
-    _check_same_length,
-    _check_scores,
     calibration_summary,
     decision_curve,
     roc_auc_ci,
@@ -53,9 +51,9 @@ def _get_ax(ax: Any) -> Any:
 
 
 def _binary_inputs(y_true: ArrayLike, y_score: ArrayLike, pos_label: Any, *, probability: bool = False):
-    y = _check_binary_labels(y_true, pos_label=pos_label)
-    score = _check_scores(y_score, "y_prob" if probability else "y_score", probability=probability)
-    _check_same_length(y_true=y, y_score=score)
+    y = check_binary_labels(y_true, pos_label=pos_label)
+    score = check_scores(y_score, "y_score", probability=probability)
+    check_consistent_length(y_true=y, y_score=score)
     return y, score
 
 
@@ -189,7 +187,7 @@ def plot_precision_recall(
 
 def plot_calibration(
     y_true: ArrayLike,
-    y_prob: ArrayLike,
+    y_score: ArrayLike,
     *,
     n_bins: int = 10,
     strategy: str = "uniform",
@@ -204,7 +202,7 @@ def plot_calibration(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability, in [0, 1].
     n_bins : int, default=10
         Number of bins.
@@ -247,7 +245,7 @@ def plot_calibration(
     """
     from sklearn.calibration import CalibrationDisplay
 
-    y, p = _binary_inputs(y_true, y_prob, pos_label, probability=True)
+    y, p = _binary_inputs(y_true, y_score, pos_label, probability=True)
     summary = calibration_summary(y, p, n_bins=n_bins, strategy=strategy)
     name = name or "model"
     ax = _get_ax(ax)
@@ -349,7 +347,7 @@ class DecisionCurveDisplay:
     def from_predictions(
         cls,
         y_true: ArrayLike,
-        y_prob: ArrayLike,
+        y_score: ArrayLike,
         *,
         thresholds: ArrayLike | None = None,
         name: str | None = None,
@@ -364,7 +362,7 @@ class DecisionCurveDisplay:
         ----------
         y_true : array-like of shape (n_patients,)
             Observed outcome.
-        y_prob : array-like of shape (n_patients,)
+        y_score : array-like of shape (n_patients,)
             Predicted probability, in [0, 1].
         thresholds : array-like of float, default=None
             Threshold probabilities strictly between 0 and 1 (default 0.01 to 0.99).
@@ -383,13 +381,13 @@ class DecisionCurveDisplay:
         -------
         display : DecisionCurveDisplay
         """
-        if isinstance(y_prob, Mapping):
+        if isinstance(y_score, Mapping):
             raise ValueError(
-                "y_prob must be one model's probabilities; to compare models, call plot_decision_curve once per "
+                "y_score must be one model's probabilities; to compare models, call plot_decision_curve once per "
                 "model on the same ax, with plot_reference=False after the first."
             )
         name = name or "model"
-        curve = decision_curve(y_true, y_prob, thresholds, name=name, pos_label=pos_label)
+        curve = decision_curve(y_true, y_score, thresholds, name=name, pos_label=pos_label)
         model = curve[curve["strategy"] == name]
         treat_all = curve[curve["strategy"] == "treat all"]
         display = cls(
@@ -453,7 +451,7 @@ class DecisionCurveDisplay:
 
 def plot_decision_curve(
     y_true: ArrayLike,
-    y_prob: ArrayLike,
+    y_score: ArrayLike,
     *,
     thresholds: ArrayLike | None = None,
     name: str | None = None,
@@ -467,7 +465,7 @@ def plot_decision_curve(
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_prob : array-like of shape (n_patients,)
+    y_score : array-like of shape (n_patients,)
         Predicted probability, in [0, 1].
     thresholds : array-like of float, default=None
         Threshold probabilities strictly between 0 and 1 (default 0.01 to 0.99). Restrict them to
@@ -500,7 +498,7 @@ def plot_decision_curve(
     """
     display = DecisionCurveDisplay.from_predictions(
         y_true,
-        y_prob,
+        y_score,
         thresholds=thresholds,
         name=name,
         pos_label=pos_label,
@@ -582,12 +580,13 @@ def plot_threshold_tradeoff(
         warnings.simplefilter("ignore", UndefinedMetricWarning)  # PPV is undefined where nobody is flagged
         table = threshold_table(y, score, cuts)
     ax = _get_ax(ax)
+    column = lambda name: table[name].to_numpy(dtype=float)  # noqa: E731 (float arrays for matplotlib)
     for metric in metrics:
-        (line,) = ax.plot(table["threshold"], table[metric], marker=".", label=metric)
+        (line,) = ax.plot(column("threshold"), column(metric), marker=".", label=metric)
         ax.fill_between(
-            table["threshold"],
-            table[f"{metric}_ci_lower"],
-            table[f"{metric}_ci_upper"],
+            column("threshold"),
+            column(f"{metric}_ci_lower"),
+            column(f"{metric}_ci_upper"),
             color=line.get_color(),
             alpha=0.15,
             linewidth=0,
@@ -600,8 +599,8 @@ def plot_threshold_tradeoff(
     if show_flagged:
         fax = ax.twinx()
         (fline,) = fax.plot(
-            table["threshold"],
-            table["flagged_per_1000"],
+            column("threshold"),
+            column("flagged_per_1000"),
             color="black",
             linestyle="--",
             label="flagged per 1,000",

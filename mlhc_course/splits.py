@@ -23,7 +23,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupShuffleSplit
+
+from ._validation import check_frame_column, check_legacy_random_state
 
 __all__ = ["Split", "patient_split", "temporal_split", "site_split", "check_no_patient_overlap"]
 
@@ -35,25 +36,12 @@ class Split(NamedTuple):
     test: pd.DataFrame
 
 
-def _check_frame(frame: Any, column: str, param: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"frame must be a pandas DataFrame; got {type(frame).__name__}.")
-    if column not in frame.columns:
-        shown = ", ".join(map(str, list(frame.columns)[:10]))
-        raise ValueError(f"{param}={column!r} is not a column of frame; columns are: {shown}.")
-    if frame[column].isna().any():
-        raise ValueError(
-            f"Column {column!r} has {int(frame[column].isna().sum())} missing value(s); every row needs one "
-            "before splitting."
-        )
-
-
 def patient_split(
     frame: pd.DataFrame,
     *,
     patient_col: str,
     test_size: float | int = 0.2,
-    random_state: int | np.random.RandomState | None = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
 ) -> Split:
     """Split rows so that each patient is entirely in train or entirely in test.
 
@@ -66,8 +54,10 @@ def patient_split(
     test_size : float or int, default=0.2
         Proportion of *patients* (not rows) in the test set if a float in (0, 1), or the number
         of test patients if an int.
-    random_state : int, RandomState instance or None, default=None
-        Seed for a reproducible split.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
+        Seed for a reproducible split. An int gives the split scikit-learn's
+        ``GroupShuffleSplit(random_state=int)`` gives; a ``Generator`` or ``RandomState`` is the
+        source of the draw and advances.
 
     Returns
     -------
@@ -97,7 +87,7 @@ def patient_split(
     >>> test["patient_id"].nunique()
     2
     """
-    _check_frame(frame, patient_col, "patient_col")
+    check_frame_column(frame, patient_col, "patient_col")
     n_patients = frame[patient_col].nunique()
     if isinstance(test_size, Integral) and not isinstance(test_size, bool):
         if not 1 <= test_size < n_patients:
@@ -110,7 +100,10 @@ def patient_split(
         )
     if n_patients < 2:
         raise ValueError(f"patient_split needs at least 2 patients; frame has {n_patients}.")
-    splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=random_state)
+    from sklearn.model_selection import GroupShuffleSplit  # lazy: keeps `import splits` light
+
+    rng = check_legacy_random_state(random_state, caller="patient_split")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=test_size, random_state=rng)
     train_idx, test_idx = next(splitter.split(frame, groups=frame[patient_col].to_numpy()))
     return Split(frame.iloc[np.sort(train_idx)], frame.iloc[np.sort(test_idx)])
 
@@ -157,7 +150,7 @@ def temporal_split(frame: pd.DataFrame, *, time_col: str, cutoff: Any) -> Split:
     >>> len(train), len(test)
     (2, 1)
     """
-    _check_frame(frame, time_col, "time_col")
+    check_frame_column(frame, time_col, "time_col")
     times = frame[time_col]
     if pd.api.types.is_datetime64_any_dtype(times):
         try:
@@ -221,7 +214,7 @@ def site_split(frame: pd.DataFrame, *, site_col: str, test_sites: Iterable[Any] 
     >>> sorted(train["hospital"].unique()), sorted(test["hospital"].unique())
     (['A', 'B'], ['C'])
     """
-    _check_frame(frame, site_col, "site_col")
+    check_frame_column(frame, site_col, "site_col")
     wanted = (
         [test_sites]
         if isinstance(test_sites, str) or not isinstance(test_sites, Iterable)

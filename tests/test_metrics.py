@@ -83,7 +83,7 @@ def test_wilson_interval_vectorised_and_zero_nobs():
 def test_wilson_interval_rejects_bad_input():
     with pytest.raises(ValueError, match="count <= nobs"):
         wilson_interval(5, 3)
-    with pytest.raises(ValueError, match="ci must be"):
+    with pytest.raises(ValueError, match="'ci' parameter"):
         wilson_interval(1, 3, ci=95)
 
 
@@ -198,7 +198,7 @@ def test_confusion_metrics_all_predictions_equal_matches_sklearn():
         ([0, 1, 2], [0, 1, 1], {}, "two classes"),
         ([0, np.nan, 1], [0, 1, 1], {}, "NaN"),
         ([], [], {}, "empty"),
-        ([0, 1, 1], [0.1, 0.6, 0.3], {"threshold": 0.5, "ci": 1.5}, "ci must be"),
+        ([0, 1, 1], [0.1, 0.6, 0.3], {"threshold": 0.5, "ci": 1.5}, "'ci' parameter"),
         ([0, 1, 1], [0.1, 0.6, 0.3], {"threshold": float("nan")}, "threshold must be"),
     ],
 )

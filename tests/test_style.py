@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
 
-from conftest import VENV_BIN
+from conftest import REPO_ROOT, VENV_BIN
 
-PATHS = ["mlhc_course", "tests", "benchmarks", "nbgrader_config.py"]
+# One list of files for this test and `make lint`: the Makefile's LINT_PATHS line.
+_LINT_LINE = re.search(r"^LINT_PATHS := (.+)$", (REPO_ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
+PATHS = _LINT_LINE.group(1).split()
+
+
+def test_make_lint_checks_the_files_this_test_checks():
+    assert {"mlhc_course", "tests", "benchmarks", "nbgrader_config.py"} <= set(PATHS)
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "ruff check $(LINT_PATHS)" in makefile and "ruff format --check $(LINT_PATHS)" in makefile
 
 
 @pytest.mark.parametrize(

@@ -163,7 +163,7 @@ def make_clinical_notes(
     distractor_rate: float = 0.35,
     return_X_y: bool = False,
     as_frame: bool = True,
-    random_state: int | np.random.Generator | None = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
 ) -> ClinicalDataset | tuple[Any, Any]:
     """Generate short synthetic clinical notes labelled for pneumonia, heart failure and PE.
 
@@ -187,8 +187,8 @@ def make_clinical_notes(
         Return ``(data, target)`` instead of a ``ClinicalDataset``.
     as_frame : bool, default=True
         Return pandas objects; if False, ``data`` is a 1-D array of strings and ``target`` a 2-D array.
-    random_state : int, numpy.random.Generator or None, default=None
-        Seed or generator.
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
+        Seed (an int gives identical notes every time) or a source of random draws.
 
     Returns
     -------

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._validation import Interval, Options, check_keywords, check_param, check_random_state
+from .._validation import Interval, Options, check_param, check_random_state, reject_unknown_keywords
 from ._base import SEXES, ClinicalDataset, Column, build_dataset, datasheet, present_columns
 from ._framingham import BASELINE_SURVIVAL_10Y, MMOL_TO_MG_DL, framingham_linear_predictor
 
@@ -111,9 +111,7 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _check_pitfalls(pitfalls: dict[str, Any]) -> dict[str, Any]:
-    check_keywords(pitfalls, PRIMARY_CARE_PITFALLS, kind="pitfall", caller=_CALLER)
-    opts = {**PRIMARY_CARE_PITFALLS, **pitfalls}
+def _check_pitfalls(opts: dict[str, Any]) -> dict[str, Any]:
     check_param(
         opts["repeat_visits"],
         bool,
@@ -134,14 +132,23 @@ def _check_pitfalls(pitfalls: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+@reject_unknown_keywords(kind="pitfall", valid=PRIMARY_CARE_PITFALLS, caller=_CALLER)
 def make_primary_care_cohort(
     n_patients: int = 5000,
     *,
     statin_hr: float = STATIN_HR,
     return_X_y: bool = False,
     as_frame: bool = True,
-    random_state: int | np.random.Generator | None = None,
-    **pitfalls: Any,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
+    repeat_visits: bool | int = False,
+    leaky_features: bool = False,
+    missingness: str = "none",
+    missing_rate: float = 0.3,
+    sites: int = 10,
+    site_shift: float = 0.0,
+    temporal_drift: bool = False,
+    label_bias: float = 0.0,
+    label_bias_group: str = "female",
 ) -> ClinicalDataset | tuple[Any, Any]:
     """Generate a primary-care cohort (ages 30-79) with a known 10-year CVD risk.
 
@@ -151,7 +158,9 @@ def make_primary_care_cohort(
     Weibull baseline hazard, and censored. Statins are given by indication (more often at higher
     risk: confounding by indication) and truly lower the hazard by ``statin_hr``.
 
-    Each classic pitfall of clinical machine learning is a keyword switch, off by default.
+    Each classic pitfall of clinical machine learning is a keyword-only switch, off by default
+    (``repeat_visits`` to ``label_bias_group`` below; their defaults are also in
+    ``PRIMARY_CARE_PITFALLS``). An unknown keyword raises a ``ValueError`` listing the switches.
 
     Parameters
     ----------
@@ -163,39 +172,36 @@ def make_primary_care_cohort(
         Return ``(data, target)`` instead of a ``ClinicalDataset``.
     as_frame : bool, default=True
         Return pandas objects. If False, ``data`` is a float array with categories as their codes.
-    random_state : int, numpy.random.Generator or None, default=None
-        Seed (an int gives identical data every time) or generator.
-    **pitfalls
-        The pitfall switches (an unknown name raises ``ValueError``):
-
-        repeat_visits : bool or int, default=False
-            Several rows per ``patient_id``: ``True`` means 1-4 visits, an int k means 1-k visits,
-            within two years of baseline, with measurement noise. The outcome is the patient's, so a
-            row-level split puts the same patient in train and test (leakage).
-        leaky_features : bool, default=False
-            Add ``cardiology_referral`` and ``statin_at_followup``, recorded *after* the outcome, to
-            the features. They give an unrealistically high AUC.
-        missingness : {"none", "random", "informative"}, default="none"
-            Missing lab panels (lipids, HbA1c, eGFR). "random": missing completely at random.
-            "informative": sicker patients are tested more often, so missingness predicts the outcome.
-        missing_rate : float, default=0.3
-            Average share of missing lab panels, in [0, 1].
-        sites : int, default=10
-            Number of practices (``practice`` column).
-        site_shift : float, default=0.0
-            Between-practice heterogeneity in [0, 1]: case mix (age, deprivation, ethnicity), an
-            unmeasured hazard multiplier (prevalence) and a lab calibration offset (recorded
-            cholesterol and HbA1c). 0 means exchangeable practices.
-        temporal_drift : bool, default=False
-            Practice changes over the baseline years 2005-2014: statin use rises, CVD incidence falls
-            (3% a year) and, from 2010, HbA1c 42-47 mmol/mol ("non-diabetic hyperglycaemia") is coded
-            as diabetes. A model trained on early years is miscalibrated later.
-        label_bias : float, default=0.0
-            Share of true events in the ``label_bias_group`` that the record misses, in [0, 1]:
-            ``event_recorded`` under-captures that group's events while ``event_true`` keeps them.
-        label_bias_group : str, default="female"
-            The under-recorded subgroup: "female", "male", an ethnic group ("White", "Asian",
-            "Black", "Mixed", "Other") or "most_deprived" (deprivation quintile 1).
+    random_state : int, numpy.random.Generator, numpy.random.RandomState or None, default=None
+        Seed (an int gives identical data every time) or a source of random draws.
+    repeat_visits : bool or int, default=False
+        Several rows per ``patient_id``: ``True`` means 1-4 visits, an int k means 1-k visits,
+        within two years of baseline, with measurement noise. The outcome is the patient's, so a
+        row-level split puts the same patient in train and test (leakage).
+    leaky_features : bool, default=False
+        Add ``cardiology_referral`` and ``statin_at_followup``, recorded *after* the outcome, to
+        the features. They give an unrealistically high AUC.
+    missingness : {"none", "random", "informative"}, default="none"
+        Missing lab panels (lipids, HbA1c, eGFR). "random": missing completely at random.
+        "informative": sicker patients are tested more often, so missingness predicts the outcome.
+    missing_rate : float, default=0.3
+        Average share of missing lab panels, in [0, 1].
+    sites : int, default=10
+        Number of practices (``practice`` column).
+    site_shift : float, default=0.0
+        Between-practice heterogeneity in [0, 1]: case mix (age, deprivation, ethnicity), an
+        unmeasured hazard multiplier (prevalence) and a lab calibration offset (recorded
+        cholesterol and HbA1c). 0 means exchangeable practices.
+    temporal_drift : bool, default=False
+        Practice changes over the baseline years 2005-2014: statin use rises, CVD incidence falls
+        (3% a year) and, from 2010, HbA1c 42-47 mmol/mol ("non-diabetic hyperglycaemia") is coded
+        as diabetes. A model trained on early years is miscalibrated later.
+    label_bias : float, default=0.0
+        Share of true events in the ``label_bias_group`` that the record misses, in [0, 1]:
+        ``event_recorded`` under-captures that group's events while ``event_true`` keeps them.
+    label_bias_group : str, default="female"
+        The under-recorded subgroup: "female", "male", an ethnic group ("White", "Asian",
+        "Black", "Mixed", "Other") or "most_deprived" (deprivation quintile 1).
 
     Returns
     -------
@@ -242,7 +248,19 @@ def make_primary_care_cohort(
     check_param(return_X_y, bool, name="return_X_y", caller=_CALLER)
     check_param(as_frame, bool, name="as_frame", caller=_CALLER)
     rng = check_random_state(random_state, caller=_CALLER)
-    opts = _check_pitfalls(pitfalls)
+    opts = _check_pitfalls(
+        {
+            "repeat_visits": repeat_visits,
+            "leaky_features": leaky_features,
+            "missingness": missingness,
+            "missing_rate": missing_rate,
+            "sites": sites,
+            "site_shift": site_shift,
+            "temporal_drift": temporal_drift,
+            "label_bias": label_bias,
+            "label_bias_group": label_bias_group,
+        }
+    )
 
     # Independent streams per component, so that switching a pitfall on leaves the rest unchanged
     # (common random numbers: a pitfall's effect is not confounded by a different sample).
