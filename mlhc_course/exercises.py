@@ -134,14 +134,14 @@ _QUESTIONS: dict[str, _Question] = {
         "column is 1 after an event and without one: the bigger the gap, the more it gives the outcome away.",
     ),
     # Lesson 5, exercise 2: make_primary_care_cohort(4000, missingness="informative", random_state=2026);
-    # the AUROC of minus the number of missing lab panels (lipids, HbA1c, eGFR) is 0.684.
+    # the AUROC of minus the number of missing lab panels (lipids, HbA1c, eGFR) is 0.667.
     "l05_ex2_missingness_auroc": _Question(
         prompt="AUROC of minus the number of missing lab panels for the 10-year CVD outcome.",
-        checker=_number(0.684, abs_tol=0.005),
+        checker=_number(0.667, abs_tol=0.005),
         hint="Count missing values of total_chol, hba1c and egfr per patient (0-3), then call "
         "metrics.roc_auc_ci(cohort.target, -count). The answer is between 0.5 and 1.",
         mistakes={
-            0.316: "That is 1 minus the answer: you used the count itself. More missing panels means LOWER "
+            0.333: "That is 1 minus the answer: you used the count itself. More missing panels means LOWER "
             "risk here, so score with minus the count.",
         },
     ),

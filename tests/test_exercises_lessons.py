@@ -158,6 +158,28 @@ def _l09_women_sensitivity(label_bias: float, outcome: str = "event_recorded") -
     return float(report.query("group == 'female' and metric == 'sensitivity'")["value"].item())
 
 
+def test_l09_temporal_drift_prose_claims():
+    """The drift section: the AUROC changes little, the later years have fewer events than predicted."""
+    from mlhc_course import audit, splits
+
+    drifting = datasets.make_primary_care_cohort(L09_N, temporal_drift=True, random_state=L09_SEED).frame
+    by_year = drifting.groupby("baseline_year")[["diabetes", "statin", "event_recorded"]].mean()
+    late_years, early_years = by_year.loc[2012:], by_year.loc[:2008]
+    assert late_years["diabetes"].min() > early_years["diabetes"].max()  # more coded diabetes
+    assert late_years["statin"].min() > early_years["statin"].max()  # statin use rises
+    early, late = splits.temporal_split(drifting, time_col="baseline_year", cutoff=2010)
+    train, internal = splits.patient_split(
+        early, patient_col="patient_id", test_size=0.3, random_state=L09_SEED
+    )
+    model = _l09_fit(train)
+    report = audit.external_validation_report(
+        internal["event_recorded"], _l09_risk(model, internal), late["event_recorded"], _l09_risk(model, late),
+        names=("early", "late"),
+    )  # fmt: skip
+    assert abs(report.loc["AUROC", "difference"]) < 0.05
+    assert report.loc["O/E", "late"] < 0.85 and report.loc["O/E", "late_ci_upper"] < 1
+
+
 def test_l09_ex1_validation_design_for_the_same_practices():
     assert exercises.check("l09_ex1_validation_design", "temporal").passed is True
     assert exercises.check("l09_ex1_validation_design", " Temporal ").passed is True
@@ -240,6 +262,7 @@ def test_l05_ex2_informative_missingness_auroc():
     cohort = datasets.make_primary_care_cohort(4000, missingness="informative", random_state=L05_SEED)
     n_missing = cohort.frame[["total_chol", "hba1c", "egfr"]].isna().sum(axis=1)
     auc = metrics.roc_auc_ci(cohort.target, -n_missing).estimate
+    assert auc == pytest.approx(0.667, abs=0.0005)  # documented next to the question
     assert exercises.check("l05_ex2_missingness_auroc", auc).passed is True
     assert exercises.check("l05_ex2_missingness_auroc", round(auc, 3)).passed is True
     flipped = exercises.check("l05_ex2_missingness_auroc", 1 - auc)
