@@ -83,6 +83,14 @@ def test_missingness_rate(kind):
     assert not f[["age", "sbp", "smoker"]].isna().any().any()
 
 
+@pytest.mark.parametrize("rate", [0.1, 0.3, 0.6])
+def test_informative_missingness_share_equals_missing_rate(rate):
+    """The informative mechanism tilts WHO is missing, not HOW MANY: each panel's share is the rate."""
+    f = make_primary_care_cohort(20_000, missingness="informative", missing_rate=rate, random_state=3).frame
+    for col in ("total_chol", "hba1c", "egfr"):
+        assert f[col].isna().mean() == pytest.approx(rate, abs=0.012), col
+
+
 def test_informative_missingness_predicts_the_outcome_and_random_does_not():
     aucs = {}
     for kind in ("random", "informative"):
@@ -172,6 +180,31 @@ def test_temporal_drift_degrades_a_model_trained_on_early_years():
     assert results[True]["o_minus_e"] < -0.02  # over-predicts later: fewer events than expected
     assert abs(results[False]["statin_rise"]) < 0.03 < 0.15 < results[True]["statin_rise"]
     assert abs(results[False]["coded_diabetes"]) < 0.01 < 0.02 < results[True]["coded_diabetes"]
+
+
+def test_temporal_drift_coding_change_spreads_over_years():
+    """No overnight jump: the share of non-diabetic hyperglycaemia coded as diabetes rises year by year."""
+    from mlhc_course.datasets import framingham_cvd_risk
+
+    f = make_primary_care_cohort(60_000, temporal_drift=True, random_state=5).frame
+    base = make_primary_care_cohort(60_000, temporal_drift=False, random_state=5).frame
+    band = base["hba1c"].between(42, 47) & (base["diabetes"] == 0)  # hyperglycaemia, no true diabetes
+    coded = f.loc[band, "diabetes"].groupby(f.loc[band, "baseline_year"]).mean()
+    assert coded.is_monotonic_increasing
+    assert coded.loc[2005] < 0.02 and coded.loc[2014] > 0.95
+    assert coded.loc[2009] < 0.4 and 0.4 < coded.loc[2010] < 0.6 and coded.loc[2011] > 0.6
+    assert coded.diff().max() < 0.3  # the largest year-on-year step is gradual
+    # only the coding changes: outside the band the records are identical, and the patients too
+    assert (f.loc[~band, "diabetes"] == base.loc[~band, "diabetes"]).all()
+    assert (f["hba1c"] == base["hba1c"]).all() and (f["framingham_risk"] == base["framingham_risk"]).all()
+    # framingham_risk keeps the true values (datasheet): re-scoring the record differs in the coded only
+    rescored = framingham_cvd_risk(
+        f["age"], f["sex"].astype(str), f["total_chol"], f["hdl_chol"], f["sbp"], f["bp_treated"],
+        f["smoker"], f["diabetes"], chol_units="mmol/L",
+    )  # fmt: skip
+    differs = ~np.isclose(rescored, f["framingham_risk"], rtol=1e-9)
+    recoded = f["diabetes"] != base["diabetes"]
+    assert (differs == recoded).all() and recoded.sum() > 1000
 
 
 def test_label_bias_under_records_events_in_women_only():

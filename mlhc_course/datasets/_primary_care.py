@@ -29,6 +29,12 @@ STATIN_HR = 0.75
 #: equals the published value. A shape above 1 means the hazard rises over follow-up, as with ageing.
 WEIBULL_SHAPE = 1.25
 
+#: ``temporal_drift``: the coding of non-diabetic hyperglycaemia (HbA1c 42-47 mmol/mol) as diabetes
+#: spreads gradually, logistic in the baseline year with this midpoint and scale (years). Illustrative:
+#: a change in coding habits diffuses between clinicians and practices over several years.
+CODING_CHANGE_MIDPOINT = 2010.0
+CODING_CHANGE_SCALE = 0.9
+
 #: Loss to follow-up (leaving the practice, death from other causes), per year, exponential.
 LOSS_TO_FOLLOW_UP_RATE = 0.03
 
@@ -90,7 +96,11 @@ COLUMNS = (
     Column("cardiology_referral", "int", "LEAKY: referred to cardiology during follow-up (0/1)."),
     Column("statin_at_followup", "int", "LEAKY: on a statin at the end of follow-up (0/1)."),
     Column(
-        "framingham_risk", "float", "Published Framingham 10-year CVD risk of the baseline values.", "", 6
+        "framingham_risk",
+        "float",
+        "Published Framingham 10-year CVD risk of the true baseline values (see the datasheet).",
+        "",
+        6,
     ),
     Column(
         "true_risk", "float", "Ground truth: the 10-year event probability the outcome was drawn from.", "", 6
@@ -194,8 +204,9 @@ def make_primary_care_cohort(
         cholesterol and HbA1c). 0 means exchangeable practices.
     temporal_drift : bool, default=False
         Practice changes over the baseline years 2005-2014: statin use rises, CVD incidence falls
-        (3% a year) and, from 2010, HbA1c 42-47 mmol/mol ("non-diabetic hyperglycaemia") is coded
-        as diabetes. A model trained on early years is miscalibrated later.
+        (3% a year) and a coding change spreads over the years: HbA1c 42-47 mmol/mol ("non-diabetic
+        hyperglycaemia") is coded as diabetes in under 10% of such patients before 2008, half in
+        2010 and over 90% from 2012. A model trained on early years is miscalibrated later.
     label_bias : float, default=0.0
         Share of true events in the ``label_bias_group`` that the record misses, in [0, 1]:
         ``event_recorded`` under-captures that group's events while ``event_true`` keeps them.
@@ -223,7 +234,11 @@ def make_primary_care_cohort(
     ``true_risk = 1 - S0(10) ** (exp(lp - mean) * statin_hr ** statin * m_site * m_year)``, where the
     multipliers are 1 unless ``site_shift`` or ``temporal_drift`` is on. Without statin (or with
     ``statin_hr=1``) and without those switches, ``true_risk`` equals the published equation applied
-    to the recorded baseline values. Ages 75-79 are outside the equation's derivation range (30-74);
+    to the recorded baseline values. ``framingham_risk`` is the published equation applied to the
+    patient's *true* baseline values: it equals re-scoring the recorded columns of visit 0 unless
+    ``temporal_drift`` (which codes some non-diabetic hyperglycaemia as diabetes) or ``site_shift``
+    (which offsets each practice's cholesterol and HbA1c assays) changes what is recorded without
+    changing the patient. Ages 75-79 are outside the equation's derivation range (30-74);
     the equation is extrapolated there. Repeat visits carry measurement noise; the risk uses the
     baseline (visit 0) values. See the datasheet (``DESCR``) for every distribution and its source.
 
@@ -264,11 +279,12 @@ def make_primary_care_cohort(
 
     # Independent streams per component, so that switching a pitfall on leaves the rest unchanged
     # (common random numbers: a pitfall's effect is not confounded by a different sample).
-    streams = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=7)]
-    rng_core, rng_site, rng_visit, rng_missing, rng_leaky, rng_label, rng_event = streams
+    # (The first seven seeds are the same whatever the number of streams: a new component is appended.)
+    streams = [np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=8)]
+    rng_core, rng_site, rng_visit, rng_missing, rng_leaky, rng_label, rng_event, rng_drift = streams
 
     n = int(n_patients)
-    frame, lp, site_effects = _baseline(n, opts, rng_core, rng_site)
+    frame, lp, site_effects = _baseline(n, opts, rng_core, rng_site, rng_drift)
     _assign_statin_and_outcome(frame, lp, site_effects, opts, statin_hr, rng_core, rng_event)
     if opts["label_bias"] > 0:
         missed = _in_group(frame, opts["label_bias_group"]) & (rng_label.random(n) < opts["label_bias"])
@@ -299,13 +315,56 @@ def make_primary_care_cohort(
     )
 
 
-def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: np.random.Generator):
-    """Demographics, risk factors and labs at baseline; returns (frame, centred lp, site effects)."""
-    n_sites, shift = opts["sites"], opts["site_shift"]
+def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: np.random.Generator,
+              rng_drift: np.random.Generator):  # fmt: skip
+    """Demographics, risk factors and labs at baseline; returns (frame, centred lp, site effects).
+
+    The steps draw from ``rng`` in a fixed order (site, demographics, risk factors, baseline year), so
+    the cohort for given arguments is the same however the steps are arranged in code.
+    """
+    n_sites = opts["sites"]
     site = rng.integers(n_sites, size=n)
-    # Site effects (all zero when site_shift == 0). Drawn from their own stream.
+    effects = _site_effects(n_sites, opts["site_shift"], rng_site)
+    demo = _demographics(n, site, effects, rng)
+    risk = _risk_factors(demo, rng)
+    year = rng.integers(BASELINE_YEARS[0], BASELINE_YEARS[1] + 1, size=n)
+    diabetes_recorded = risk["diabetes"].copy()
+    if opts["temporal_drift"]:
+        diabetes_recorded |= _coded_hyperglycaemia(year, risk["hba1c"], rng_drift)
+
+    # The equation uses the patient's TRUE values (true diabetes, lab values before any practice offset).
+    lp = framingham_linear_predictor(
+        demo["age"], demo["male"], risk["tc"] * MMOL_TO_MG_DL, risk["hdl"] * MMOL_TO_MG_DL, risk["sbp"],
+        risk["bp_treated"], risk["smoker"], risk["diabetes"],
+    )  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "patient_id": np.arange(1, n + 1, dtype=np.int64),
+            "practice": pd.Categorical.from_codes(site, categories=_practice_names(n_sites)),
+            "baseline_year": year.astype(np.int64),
+            "age": demo["age"].astype(np.int64),
+            "sex": pd.Categorical.from_codes(demo["male"], categories=list(SEXES)),
+            "ethnicity": pd.Categorical.from_codes(demo["eth"], categories=list(ETHNICITIES)),
+            "deprivation_quintile": demo["quintile"].astype(np.int64),
+            "smoker": risk["smoker"].astype(np.int64),
+            "diabetes": diabetes_recorded.astype(np.int64),
+            "total_chol": risk["tc"],
+            "hdl_chol": risk["hdl"],
+            "sbp": risk["sbp"],
+            "bp_treated": risk["bp_treated"].astype(np.int64),
+            "bmi": risk["bmi"],
+            "egfr": risk["egfr"],
+            "hba1c": risk["hba1c"],
+        }
+    )
+    effects["site"] = site
+    return frame, lp, effects
+
+
+def _site_effects(n_sites: int, shift: float, rng_site: np.random.Generator) -> dict[str, np.ndarray]:
+    """Per-practice effects (all zero when ``site_shift == 0``), from their own stream."""
     z = rng_site.standard_normal((6, n_sites)) * shift
-    effects = {
+    return {
         "age_tilt": 0.8 * z[0],  # log-odds per 25 years towards older lists
         "deprivation": 0.8 * z[1],  # shift of the latent deprivation score
         "minority": np.exp(0.9 * z[2]),  # multiplier on the odds of a minority ethnic group
@@ -314,6 +373,10 @@ def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: 
         "hba1c_offset": 3.0 * z[5],  # lab calibration offset, HbA1c, mmol/mol
     }
 
+
+def _demographics(n: int, site: np.ndarray, effects: dict[str, np.ndarray], rng: np.random.Generator):
+    """Age, sex, ethnic group and deprivation, with each practice's case mix."""
+    n_sites = len(effects["age_tilt"])
     # Age: piecewise uniform over 5-year bands; site tilt re-weights bands towards older/younger lists.
     centres = (np.arange(10) * 5 + 32.5 - 55.0) / 25.0
     weights = _AGE_BAND_WEIGHTS[None, :] * np.exp(effects["age_tilt"][:, None] * centres[None, :])
@@ -328,13 +391,25 @@ def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: 
     cum_eth = np.cumsum(shares / shares.sum(axis=1, keepdims=True), axis=1)
     eth = np.minimum((rng.random(n)[:, None] > cum_eth[site]).sum(axis=1), len(ETHNICITIES) - 1)
     minority = eth > 0
-    asian, black = eth == 1, eth == 2
 
     # Deprivation: latent score, higher in minority groups (as in England), cut at normal quintiles.
     dep_latent = rng.standard_normal(n) + 0.45 * minority + effects["deprivation"][site]
     quintile = 5 - np.searchsorted(np.array([-0.8416, -0.2533, 0.2533, 0.8416]), dep_latent)
-    d = (3 - quintile) / 2.0  # +1 most deprived ... -1 least deprived
+    return {
+        "age": age,
+        "male": male,
+        "eth": eth,
+        "quintile": quintile,
+        "d": (3 - quintile) / 2.0,  # +1 most deprived ... -1 least deprived
+        "asian": eth == 1,
+        "black": eth == 2,
+    }
 
+
+def _risk_factors(demo: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Smoking, BMI, diabetes and the labs and blood pressure that depend on them (true values)."""
+    n = len(demo["age"])
+    age, male, d, asian, black = demo["age"], demo["male"], demo["d"], demo["asian"], demo["black"]
     # Smoking: ~20% overall, calibrated to the era of the baselines (2005-2014): 20% of adults in England
     # smoked in 2011 (ONS General Lifestyle Survey 2011; 21% of men, 19% of women). More in men, in deprived
     # areas and at younger ages. (By 2022 it had fallen to 12.9%, ONS Annual Population Survey.)
@@ -345,74 +420,60 @@ def _baseline(n: int, opts: dict[str, Any], rng: np.random.Generator, rng_site: 
     )
     bmi = np.clip(np.round(bmi, 1), 15.0, 60.0)
     # Diagnosed diabetes: ~8% at 30-79 (QOF), rising with age and BMI, higher in South Asian and Black groups.
-    diabetes_true = rng.random(n) < _logistic(
+    diabetes = rng.random(n) < _logistic(
         -3.2 + 0.055 * (age - 55) + 0.11 * (bmi - 27) + 0.9 * asian + 0.6 * black + 0.25 * d + 0.2 * male
     )
     # HbA1c (mmol/mol, IFCC): diagnosis threshold 48 (WHO 2011).
     hba1c = np.where(
-        diabetes_true,
+        diabetes,
         58 + 12 * rng.standard_normal(n),
         36 + 0.08 * (age - 50) + 0.25 * (bmi - 27) + 2.0 * (asian | black) + 3.5 * rng.standard_normal(n),
     )
     hba1c = np.clip(np.round(hba1c), 20, 130)
-    # Total cholesterol (mmol/L): rises with age, faster in women after the menopause; with BMI.
-    tc = 5.25 + np.where(male == 1, 0.008, 0.025) * (age - 50) + 0.03 * (bmi - 27) - 0.25 * diabetes_true
-    tc = np.clip(np.round(tc + 0.95 * rng.standard_normal(n), 1), 2.5, 10.5)
-    # HDL (mmol/L): higher in women; lower with BMI, smoking and diabetes; log-normal.
-    ln_hdl = (
-        np.log(np.where(male == 1, 1.3, 1.6))
-        - 0.015 * (bmi - 27)
-        - 0.06 * smoker
-        - 0.07 * diabetes_true
-        + 0.04 * (tc - 5.25)
-        + 0.24 * rng.standard_normal(n)
-    )
-    hdl = np.clip(np.round(np.exp(ln_hdl), 2), 0.5, 3.5)
+    tc, hdl = _lipids(age, male, bmi, smoker, diabetes, rng)
     # Systolic BP (mmHg), untreated: rises with age and BMI; higher in men and in Black groups.
     sbp_untreated = (
         122 + 0.55 * (age - 50) + 5 * male + 0.8 * (bmi - 27) + 3 * black + 15 * rng.standard_normal(n)
     )
     bp_treated = rng.random(n) < _logistic(
-        -1.3 + 0.065 * (sbp_untreated - 140) + 0.05 * (age - 60) + 0.5 * diabetes_true
+        -1.3 + 0.065 * (sbp_untreated - 140) + 0.05 * (age - 60) + 0.5 * diabetes
     )
     sbp = sbp_untreated - bp_treated * np.clip(12 + 6 * rng.standard_normal(n), 0, None)
     sbp = np.clip(np.round(sbp), 85, 230)
     # eGFR (CKD-EPI, mL/min/1.73m2): declines about 0.85 per year of age.
-    egfr = 108 - 0.85 * (age - 30) - 5 * diabetes_true - 3 * bp_treated + 13 * rng.standard_normal(n)
+    egfr = 108 - 0.85 * (age - 30) - 5 * diabetes - 3 * bp_treated + 13 * rng.standard_normal(n)
     egfr = np.clip(np.round(egfr), 8, 140)
+    return {"smoker": smoker, "bmi": bmi, "diabetes": diabetes, "hba1c": hba1c, "tc": tc, "hdl": hdl,
+            "sbp": sbp, "bp_treated": bp_treated, "egfr": egfr}  # fmt: skip
 
-    year = rng.integers(BASELINE_YEARS[0], BASELINE_YEARS[1] + 1, size=n)
-    diabetes_recorded = diabetes_true.copy()
-    if opts["temporal_drift"]:
-        # a coding change from 2010: non-diabetic hyperglycaemia (HbA1c 42-47) coded as diabetes
-        diabetes_recorded |= (year >= 2010) & (hba1c >= 42) & (hba1c < 48)
 
-    lp = framingham_linear_predictor(
-        age, male, tc * MMOL_TO_MG_DL, hdl * MMOL_TO_MG_DL, sbp, bp_treated, smoker, diabetes_true
+def _lipids(age, male, bmi, smoker, diabetes, rng: np.random.Generator):
+    """Total and HDL cholesterol (mmol/L)."""
+    n = len(age)
+    # Total cholesterol: rises with age, faster in women after the menopause; with BMI.
+    tc = 5.25 + np.where(male == 1, 0.008, 0.025) * (age - 50) + 0.03 * (bmi - 27) - 0.25 * diabetes
+    tc = np.clip(np.round(tc + 0.95 * rng.standard_normal(n), 1), 2.5, 10.5)
+    # HDL: higher in women; lower with BMI, smoking and diabetes; log-normal.
+    ln_hdl = (
+        np.log(np.where(male == 1, 1.3, 1.6))
+        - 0.015 * (bmi - 27)
+        - 0.06 * smoker
+        - 0.07 * diabetes
+        + 0.04 * (tc - 5.25)
+        + 0.24 * rng.standard_normal(n)
     )
-    practices = _practice_names(n_sites)
-    frame = pd.DataFrame(
-        {
-            "patient_id": np.arange(1, n + 1, dtype=np.int64),
-            "practice": pd.Categorical.from_codes(site, categories=practices),
-            "baseline_year": year.astype(np.int64),
-            "age": age.astype(np.int64),
-            "sex": pd.Categorical.from_codes(male, categories=list(SEXES)),
-            "ethnicity": pd.Categorical.from_codes(eth, categories=list(ETHNICITIES)),
-            "deprivation_quintile": quintile.astype(np.int64),
-            "smoker": smoker.astype(np.int64),
-            "diabetes": diabetes_recorded.astype(np.int64),
-            "total_chol": tc,
-            "hdl_chol": hdl,
-            "sbp": sbp,
-            "bp_treated": bp_treated.astype(np.int64),
-            "bmi": bmi,
-            "egfr": egfr,
-            "hba1c": hba1c,
-        }
-    )
-    effects["site"] = site
-    return frame, lp, effects
+    return tc, np.clip(np.round(np.exp(ln_hdl), 2), 0.5, 3.5)
+
+
+def _coded_hyperglycaemia(year: np.ndarray, hba1c: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``temporal_drift``: non-diabetic hyperglycaemia (HbA1c 42-47) coded as diabetes, spreading over years.
+
+    The share of such patients whose record carries a diabetes code follows a logistic adoption curve in
+    the baseline year (``CODING_CHANGE_MIDPOINT``, ``CODING_CHANGE_SCALE``): under 10% before 2008, half
+    in 2010, over 90% from 2012, as a coding habit spreads between clinicians and practices.
+    """
+    adopted = _logistic((year - CODING_CHANGE_MIDPOINT) / CODING_CHANGE_SCALE)
+    return (hba1c >= 42) & (hba1c < 48) & (rng.random(len(year)) < adopted)
 
 
 def _assign_statin_and_outcome(frame, lp, effects, opts, statin_hr, rng, rng_event) -> None:
@@ -424,7 +485,9 @@ def _assign_statin_and_outcome(frame, lp, effects, opts, statin_hr, rng, rng_eve
     year = frame["baseline_year"].to_numpy()
     diabetes = frame["diabetes"].to_numpy()
 
-    # Confounding by indication: statin more likely at higher risk (NICE CG181: offer at >= 10%).
+    # Confounding by indication: statin more likely at higher risk. In the baseline years (2005-2014) NICE
+    # CG67 (2008; JBS2 2005 before it) offered a statin from a 10-year CVD risk of 20%; CG181 lowered the
+    # threshold to 10% only in July 2014 (QRISK2), and NG238 (2023, QRISK3) kept 10%.
     logit_risk = np.log(framingham_risk / (1 - framingham_risk))
     statin_logit = 1.65 + 1.48 * logit_risk + 0.6 * diabetes
     if opts["temporal_drift"]:
@@ -508,17 +571,30 @@ def _add_missingness(frame: pd.DataFrame, kind: str, rate: float, rng: np.random
     if kind == "random":
         p_missing = np.full(n, rate)
     else:
-        # informative: P(missing) falls with the true risk (sicker patients are tested more),
-        # centred so that the average share missing stays near `rate`.
+        # informative: P(missing) falls with the true risk (sicker patients are tested more); the
+        # intercept is solved so that the average P(missing), hence the share missing, equals `rate`.
         risk = frame["true_risk"].to_numpy()
         z = np.log(risk / (1 - risk))
         z = (z - z.mean()) / (z.std() + 1e-12)
-        base = np.log(max(rate, 1e-6) / max(1 - rate, 1e-6))
-        p_missing = _logistic(base - 1.5 * z) if 0 < rate < 1 else np.full(n, rate)
+        p_missing = (
+            _logistic(_intercept_for_mean(-1.5 * z, rate) - 1.5 * z) if 0 < rate < 1 else np.full(n, rate)
+        )
     for cols in _LAB_PANELS.values():
         missing = rng.random(n) < p_missing
         for col in cols:
             frame.loc[missing, col] = np.nan
+
+
+def _intercept_for_mean(slope_term: np.ndarray, rate: float) -> float:
+    """The intercept b with mean(logistic(b + slope_term)) == rate, by bisection (the mean rises with b)."""
+    low, high = -40.0, 40.0
+    for _ in range(60):  # interval width 80 / 2**60: far below float precision of any share
+        mid = 0.5 * (low + high)
+        if _logistic(mid + slope_term).mean() < rate:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
 
 
 def _apply_lab_offsets(frame: pd.DataFrame, effects: dict[str, np.ndarray]) -> None:
