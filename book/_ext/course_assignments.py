@@ -8,7 +8,8 @@ generate_assignment`` -- and writes it to ``book/assignments/<name>.ipynb`` (gen
 with a download link under its title. ``_toc.yml`` lists those pages; they are not executed (their
 answer cells raise ``NotImplementedError`` until a student fills them in).
 
-A file is rewritten only when its content changes, so a rebuild with no change stays cached.
+A file is remade only when its source (or this extension) is newer, and rewritten only when its
+content changes, so a rebuild with no change stays cached and does not even import nbgrader.
 """
 
 from __future__ import annotations
@@ -52,10 +53,15 @@ def write_released_assignments(srcdir: Path) -> list[Path]:
         if ".ipynb_checkpoints" in source.parts:
             continue
         target = out / f"{source.stem}.ipynb"
+        written.append(target)
+        newest_input = max(source.stat().st_mtime, Path(__file__).stat().st_mtime)
+        if target.is_file() and target.stat().st_mtime >= newest_input:
+            continue
         text = nbformat.writes(released_notebook(source)) + "\n"
         if not target.is_file() or target.read_text(encoding="utf-8") != text:
             target.write_text(text, encoding="utf-8")
-        written.append(target)
+        else:
+            target.touch()  # up to date: remember that it was checked
     for stale in set(out.glob("*.ipynb")) - set(written):
         stale.unlink()  # an assignment that no longer exists
     return written

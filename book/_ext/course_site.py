@@ -23,6 +23,7 @@ Book passes it to the theme (repository, edit and issue buttons, launch buttons)
 
 from __future__ import annotations
 
+import copy
 import re
 
 from docutils import nodes
@@ -63,11 +64,21 @@ class RepoCode(SphinxDirective):
 
 
 def _number_exercises_by_label(app, env) -> list[str]:
+    # Keep Sphinx's own numbers: next build, Sphinx compares its fresh numbers with these (see
+    # _sphinx_numbers_back); comparing with ours would rewrite every page with an exercise each time.
+    env.mlhc_sphinx_fignumbers = copy.deepcopy(env.toc_fignumbers)
     for numbers in env.toc_fignumbers.values():
         for node_id in list(numbers.get("exercise", {})):
             match = EXERCISE_LABEL.match(node_id)
             if match:
                 numbers["exercise"][node_id] = (int(match["number"]),)
+    return []
+
+
+def _sphinx_numbers_back(app, env, added, changed, removed) -> list[str]:
+    saved = getattr(env, "mlhc_sphinx_fignumbers", None)
+    if saved is not None:
+        env.toc_fignumbers = saved
     return []
 
 
@@ -104,6 +115,7 @@ def setup(app):
     app.connect("html-page-context", _scripts_once, priority=100)  # before handlers that end the event
     app.add_directive("repo-code", RepoCode)
     # after Sphinx's TocTreeCollector has assigned the figure numbers (priority 500)
+    app.connect("env-get-outdated", _sphinx_numbers_back)
     app.connect("env-get-updated", _number_exercises_by_label, priority=900)
     app.connect("html-page-context", _no_print_to_pdf, priority=600)  # after the theme adds its buttons
     app.connect("doctree-resolved", _glossary_terms_found_once)
