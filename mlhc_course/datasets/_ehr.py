@@ -772,12 +772,13 @@ def _follow_up_events(people: pd.DataFrame, ev: _Events, rng: np.random.Generato
         length=rng.integers(1, 10, size=m)[has],
     )
     ev.condition(pid[has], event_day[has], codes[has], [CVD_OUTCOMES[c][1] for c in codes[has]])
-    # statins started later: after an event (secondary prevention, 80%) or at random (5% a year)
+    # statins started later, with no effect on the simulated outcome: at random (3% a year) among the
+    # patients not on one, before their event if they have one; else after an event (80%, secondary prevention)
     fatal = people["fatal_cvd"].to_numpy()
-    after_event = has & ~statin & ~fatal & (rng.random(m) < 0.8)
+    random_start = index + np.ceil(rng.standard_exponential(m) / 0.03 * 365.25).astype(np.int64)
+    later = ~statin & (random_start < end) & (~has | (random_start < event_day))
+    after_event = has & ~statin & ~fatal & ~later & (rng.random(m) < 0.8)
     start_ae = event_day + rng.integers(1, 30, size=m)
-    random_start = index + np.ceil(rng.standard_exponential(m) / 0.05 * 365.25).astype(np.int64)
-    later = ~statin & ~after_event & (random_start < end)
     for mask, start in ((after_event & (start_ae < end), start_ae), (later, random_start)):
         ev.visit(pid[mask], start[mask], "GP consultation")
         ev.drug(pid[mask], start[mask], np.minimum(start[mask] + 364, end[mask]), 2000000401)
