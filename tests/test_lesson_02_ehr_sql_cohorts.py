@@ -60,6 +60,10 @@ def test_linkage_attrition_and_cleaning_numbers(lesson):
     )
     edits = lesson["pairs"]["edits"]
     assert edits.max() > 2 and not edits.between(3, 6).any()  # "1 or 2 edits ... or 7 and more"
+    quality = lesson["linkage_quality"]
+    at_two, at_one = quality(2), quality(1)
+    assert at_two["true pairs found"] == len(ehr.duplicates) and at_two["false links"] == 0
+    assert at_one["true pairs found"] < at_two["true pairs found"] and quality(12)["false links"] > 0
     attrition = lesson["attrition"]
     assert attrition.is_monotonic_decreasing and attrition.iloc[-1] == 2000
     assert lesson["drugs"]["drug_exposure_end_date"].notna().all()

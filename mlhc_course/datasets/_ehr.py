@@ -264,16 +264,15 @@ def _is_leap(year: np.ndarray) -> np.ndarray:
 
 
 def _check_messiness(messiness: Any) -> dict[str, float]:
-    if isinstance(messiness, str):
-        check_param(messiness, Options(str, _MESSINESS_LEVELS), dict, name="messiness", caller=_CALLER)
-        return dict(EHR_MESSINESS) if messiness == "realistic" else dict.fromkeys(EHR_MESSINESS, 0.0)
+    """The rate of each messiness switch, from "realistic", "none" or a dict of rates."""
     check_param(messiness, Options(str, _MESSINESS_LEVELS), dict, name="messiness", caller=_CALLER)
+    if isinstance(messiness, str):
+        return dict(EHR_MESSINESS) if messiness == "realistic" else dict.fromkeys(EHR_MESSINESS, 0.0)
     check_keywords(messiness, EHR_MESSINESS, kind="messiness switch", caller=_CALLER)
     rates = dict.fromkeys(EHR_MESSINESS, 0.0)
     for key, value in messiness.items():
-        rates[key] = float(
-            check_param(value, Interval(float, 0, 1), name=f"messiness[{key!r}]", caller=_CALLER)
-        )
+        check_param(value, Interval(float, 0, 1), name=f"messiness[{key!r}]", caller=_CALLER)
+        rates[key] = float(value)
     return rates
 
 
@@ -888,6 +887,20 @@ def _cat(parts: list[dict[str, np.ndarray]], keys: tuple[str, ...]) -> dict[str,
 
 def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_units, rng_end) -> dict:
     """Assemble the OMOP tables: ids in (person, date) order, every event linked to a visit."""
+    tables, site_of = _person_tables(people)
+    c = _cat(ev.conditions, ("person_id", "day", "concept", "text"))
+    mz = _cat(ev.measurements, ("person_id", "day", "column", "value"))
+    d = _cat(ev.drugs, ("person_id", "start", "end", "concept"))
+    tables["visit_occurrence"], link = _visit_table(ev, c, mz, d, site_of)
+    tables["condition_occurrence"] = _condition_table(c, link)
+    tables["measurement"] = _measurement_table(mz, link, rates["mixed_units"], rng_units)
+    tables["drug_exposure"] = _drug_table(d, link, rates["missing_end_dates"], rng_end)
+    tables["concept"] = load_concepts()
+    return {name: tables[name] for name in EHR_TABLES}
+
+
+def _person_tables(people: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[int, int]]:
+    """person, care_site, observation_period, death and observation; and each person's practice id."""
     pid = people["person_id"].to_numpy(np.int64)
     practices = sorted(set(people["practice"]))
     site_id = {name: k + 1 for k, name in enumerate(practices)}
@@ -938,11 +951,15 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
         "observation_source_value": np.full(int(cohort_like.sum()), "IMD 2019 quintile", dtype=object),
     })  # fmt: skip
 
+    tables = {"person": person, "care_site": care_site_table, "observation_period": observation_period,
+              "death": death, "observation": observation}  # fmt: skip
+    return tables, site_of
+
+
+def _visit_table(ev: _Events, c, mz, d, site_of):
+    """The visits, plus a GP consultation for any event without a visit that day; and the linker."""
     # visits: the listed ones, plus a GP consultation for any event without a visit that day
     v = _cat(ev.visits, ("person_id", "day", "end_day", "concept", "source"))
-    c = _cat(ev.conditions, ("person_id", "day", "concept", "text"))
-    mz = _cat(ev.measurements, ("person_id", "day", "column", "value"))
-    d = _cat(ev.drugs, ("person_id", "start", "end", "concept"))
     extra_p = np.concatenate([c["person_id"], mz["person_id"], d["person_id"]]).astype(np.int64)
     extra_d = np.concatenate([c["day"], mz["day"], d["start"]]).astype(np.int64)
     vp = np.concatenate([v["person_id"].astype(np.int64), extra_p])
@@ -966,6 +983,11 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
     def link(person, day):
         return visit_of.reindex(pd.MultiIndex.from_arrays([person, day])).to_numpy(np.int64)
 
+    return visit_occurrence, link
+
+
+def _condition_table(c, link) -> pd.DataFrame:
+    """Diagnoses: the ICD-10 concept and the clinician's free text."""
     co = np.lexsort((c["day"], c["person_id"]))
     condition_occurrence = pd.DataFrame({
         "condition_occurrence_id": np.arange(1, len(co) + 1, dtype=np.int64),
@@ -974,7 +996,11 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
         "visit_occurrence_id": link(c["person_id"][co].astype(np.int64), c["day"][co].astype(np.int64)),
         "condition_source_value": c["text"][co].astype(object),
     })  # fmt: skip
+    return condition_occurrence
 
+
+def _measurement_table(mz, link, mixed_units: float, rng_units: np.random.Generator) -> pd.DataFrame:
+    """Results in their LOINC code and UCUM unit; some cholesterol results in mg/dL (``mixed_units``)."""
     mo = np.lexsort((mz["day"], mz["person_id"]))
     column = mz["column"][mo]
     value = mz["value"][mo].astype(float)
@@ -982,7 +1008,7 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
     loinc = np.array([MEASUREMENTS[k][1] for k in column], dtype=object)
     unit = np.array([MEASUREMENTS[k][2] for k in column], dtype=object)
     chol = np.isin(column, list(MG_DL_CONCEPTS))
-    mg = chol & (rng_units.random(len(column)) < rates["mixed_units"])
+    mg = chol & (rng_units.random(len(column)) < mixed_units)
     for k, (cid, code) in MG_DL_CONCEPTS.items():
         sel = mg & (column == k)
         concept[sel], loinc[sel] = cid, code
@@ -996,11 +1022,15 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
         "visit_occurrence_id": link(mz["person_id"][mo].astype(np.int64), mz["day"][mo].astype(np.int64)),
         "measurement_source_value": loinc, "unit_source_value": unit,
     })  # fmt: skip
+    return measurement
 
+
+def _drug_table(d, link, missing_end_dates: float, rng_end: np.random.Generator) -> pd.DataFrame:
+    """Courses with ``days_supply``; some end dates missing (``missing_end_dates``)."""
     do = np.lexsort((d["concept"], d["start"], d["person_id"]))
     start, end = d["start"][do].astype(np.int64), d["end"][do].astype(np.int64)
     end = np.maximum(end, start)
-    missing_end = rng_end.random(len(do)) < rates["missing_end_dates"]
+    missing_end = rng_end.random(len(do)) < missing_end_dates
     names = {**STATINS, **ANTIHYPERTENSIVES, C_PARACETAMOL: "N02BE01 paracetamol"}
     drug_exposure = pd.DataFrame({
         "drug_exposure_id": np.arange(1, len(do) + 1, dtype=np.int64),
@@ -1010,9 +1040,4 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
         "visit_occurrence_id": link(d["person_id"][do].astype(np.int64), start),
         "drug_source_value": np.array([names[k] for k in d["concept"][do]], dtype=object),
     })  # fmt: skip
-    return {
-        "person": person, "care_site": care_site_table, "observation_period": observation_period,
-        "visit_occurrence": visit_occurrence, "condition_occurrence": condition_occurrence,
-        "measurement": measurement, "drug_exposure": drug_exposure, "death": death,
-        "observation": observation, "concept": load_concepts(),
-    }  # fmt: skip
+    return drug_exposure
