@@ -101,6 +101,51 @@ def _choice(expected: str, options: tuple[str, ...]) -> Callable[[Any], tuple[bo
     return checker
 
 
+#: Seed and size of the fresh EHR on which the SQL self-checks run a learner's query (not the lesson's).
+_SQL_CHECK_SEED = 4242
+_SQL_CHECK_PATIENTS = 400
+
+
+def _check_baseline_cholesterol_sql(answer: Any) -> tuple[bool, str]:
+    """Run a learner's query on a fresh EHR; compare its total_chol with the cohort's baseline values."""
+    if not isinstance(answer, str) or not answer.strip():
+        return False, f"Expected the SQL query as a string; got {type(answer).__name__}."
+    import pandas as pd
+
+    from .datasets import connect_ehr, make_ehr
+
+    ehr = make_ehr(_SQL_CHECK_PATIENTS, random_state=_SQL_CHECK_SEED)
+    con = connect_ehr(ehr)
+    try:
+        result = pd.read_sql(answer, con)
+    except Exception as exc:  # any SQL error is feedback, not a crash
+        return False, f"The query failed on a fresh EHR: {exc}"
+    finally:
+        con.close()
+    if not {"person_id", "total_chol"} <= set(result.columns):
+        return False, f"The result needs the columns person_id and total_chol; it has {list(result.columns)}."
+    if result["person_id"].duplicated().any():
+        return False, "Some person_id appear more than once: keep one row per person (rn = 1)."
+    truth = ehr.frame.set_index("patient_id")["total_chol"]
+    got = pd.to_numeric(result.set_index("person_id")["total_chol"], errors="coerce").reindex(truth.index)
+    if got.isna().any():
+        return False, f"No value for {int(got.isna().sum())} of the {len(truth)} cohort patients."
+    wrong = (got - truth).abs() > 0.051
+    if not wrong.any():
+        return True, f"Correct: your query gives the baseline total cholesterol of all {len(truth)} patients."
+    bad, want = got[wrong], truth[wrong]
+    if ((bad - want * 38.67).abs() < 1).any():
+        why = "Some values are in mg/dL: divide the results whose unit_source_value is 'mg/dL' by 38.67."
+    elif (bad < 1).any() or (bad > 20).any():
+        why = "Some values are implausible (keying errors): keep only results between 1 and 20 mmol/L."
+    else:
+        why = (
+            "Some values are not the baseline ones: take the latest result ON OR BEFORE the first "
+            "'CVD risk review' visit, not the latest ever (look-ahead)."
+        )
+    return False, f"{int(wrong.sum())} of {len(truth)} values differ from the truth. {why}"
+
+
 # One entry per self-checked exercise. The question id matches the exercise label in the lesson.
 # Expected values come from the lesson's own seeded data and are documented next to each entry.
 _QUESTIONS: dict[str, _Question] = {
@@ -248,6 +293,49 @@ _QUESTIONS: dict[str, _Question] = {
             0.418: "That is the model trained on the true events. The question asks about the model trained on "
             "event_recorded.",
         },
+    ),
+    # ---- Lesson 02: EHR data: SQL, cohorts and index dates ----
+    # Lesson 2 (notebooks/02_ehr_sql_cohorts.ipynb), make_ehr(2000, random_state=2026): with no lookback
+    # window (any Z72.0 code on or before the index date, through the person map) 754 cohort patients are
+    # called smokers; the truth (365-day lookback) has 386; without the person map, 737.
+    "l02_ex1_smokers_without_lookback": _Question(
+        prompt="Number of cohort patients called smokers when any tobacco code on or before the index date counts.",
+        checker=_number(754, abs_tol=0.5),
+        hint="In DIAGNOSES_SQL, replace the lookback condition of the Z72.0 line by "
+        "co.condition_start_date <= k.index_date, run it with sql(...) and sum the smoker column.",
+        mistakes={
+            386.0: "That is the number of smokers WITH the lookback window (the truth). Remove the "
+            "lookback condition: count any tobacco code on or before the index date.",
+            737.0: "Close: that count misses the codes filed under second registrations. Join "
+            "through person_map, as DIAGNOSES_SQL does.",
+        },
+        mistake_tol=0.5,
+    ),
+    # Lesson 2, exercise 2: users defined by a statin started during follow-up, outcomes counted from the
+    # index date: the time before the start is immortal (Suissa 2008).
+    "l02_ex2_which_bias": _Question(
+        prompt="Statin started within 2 years of the review vs not, events counted from the review: "
+        "'immortal time', 'look-ahead leakage' or 'neither'?",
+        checker=_choice("immortal time", ("immortal time", "look-ahead leakage", "neither")),
+        hint="Ask what a patient must do to be put in the statin group, and when that happens relative to the "
+        "start of follow-up.",
+        mistakes={
+            "look-ahead leakage": "The predictors all come from before the review, so the feature table does not "
+            "leak. The problem is the exposure groups: who can be in the statin group?",
+            "neither": "To be in the statin group a patient had to stay event-free until the statin start, up to "
+            "2 years after the review. Is that fair to the other group?",
+        },
+    ),
+    # Lesson 2, exercise 3: the learner's SQL runs on a fresh make_ehr(400, random_state=_SQL_CHECK_SEED)
+    # and must return each cohort patient's baseline total cholesterol in mmol/L (within 0.05).
+    "l02_ex3_baseline_cholesterol_sql": _Question(
+        prompt="A SQL query returning person_id and total_chol (mmol/L): the latest plausible total "
+        "cholesterol on or before each person's first CVD risk review.",
+        checker=lambda answer: _check_baseline_cholesterol_sql(answer),
+        hint="Build it in steps with WITH: the index date (MIN of visit_start_date of 'CVD risk review' "
+        "visits, GROUP BY person_id); the cholesterol results (LOINC 14647-2 and 2093-3, mg/dL / 38.67); "
+        "then ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY measurement_date DESC) on the results on or "
+        "before the index date and between 1 and 20 mmol/L; keep rn = 1.",
     ),
 }
 

@@ -25,8 +25,8 @@ def test_verify_passes_on_the_committed_files_and_modifies_nothing(runner, repo_
     before = _hashes(folder)
     result = runner.invoke(main, ["data", "verify", "--datasets-dir", str(folder)])
     assert result.exit_code == 0, result.output
-    assert result.output.count("OK ") == 7
-    assert "All 7 canonical files match." in result.output
+    assert result.output.count("OK ") == 19
+    assert "All 19 canonical files match." in result.output
     assert _hashes(folder) == before
 
 
@@ -52,7 +52,10 @@ def test_build_writes_files_that_verify(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["SHA256SUMS", *(f"{n}.{e}" for n in ("primary_care_cohort", "ward_vitals", "clinical_notes")
-                         for e in ("csv", "md"))]
+                         for e in ("csv", "md")),
+         "ehr.md", "ehr_truth.csv", "ehr_duplicates.csv",
+         *(f"ehr_{t}.csv" for t in ("person", "care_site", "observation_period", "visit_occurrence",
+                                    "condition_occurrence", "measurement", "drug_exposure", "death", "observation"))]
     )  # fmt: skip
     assert runner.invoke(main, ["data", "verify", "--datasets-dir", str(out)]).exit_code == 0
     assert runner.invoke(main, ["data", "build", "--quiet", "--datasets-dir", str(out)]).output == ""

@@ -10,6 +10,9 @@ datasheet.
   ``site_shift``, ``temporal_drift`` and ``label_bias``.
 - :func:`make_ward_vitals`: hourly ward observations and deterioration within 24 h;
   :func:`news2_score` scores them (RCP 2017).
+- :func:`make_ehr`: the same primary-care patients as an OMOP-shaped relational EHR (person, visits,
+  conditions, measurements, drugs, deaths) with switchable messiness; :func:`connect_ehr` opens it in
+  SQLite and :func:`load_ehr` loads the canonical copy.
 - :func:`make_clinical_notes`: triage and discharge notes with negation, uncertainty and family
   history, labelled by the affirmed finding.
 """
@@ -17,12 +20,15 @@ datasheet.
 from ._base import ClinicalDataset, CorruptDatasetError
 from ._canonical import (
     CLINICAL_NOTES_SEED,
+    EHR_SEED,
     PRIMARY_CARE_SEED,
     WARD_VITALS_SEED,
     load_clinical_notes,
+    load_ehr,
     load_primary_care_cohort,
     load_ward_vitals,
 )
+from ._ehr import EHR_MESSINESS, EHRDataset, connect_ehr, make_ehr
 from ._framingham import framingham_cvd_risk
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
@@ -35,6 +41,12 @@ __all__ = [
     "make_primary_care_cohort",
     "make_ward_vitals",
     "make_clinical_notes",
+    "make_ehr",
+    "connect_ehr",
+    "load_ehr",
+    "EHRDataset",
+    "EHR_MESSINESS",
+    "EHR_SEED",
     "load_primary_care_cohort",
     "load_ward_vitals",
     "load_clinical_notes",
