@@ -12,6 +12,8 @@ datasheet.
   :func:`news2_score` scores them (RCP 2017).
 - :func:`make_clinical_notes`: triage and discharge notes with negation, uncertainty and family
   history, labelled by the affirmed finding.
+- :func:`make_lesion_images`: grayscale image patches with a lesion (and its true mask) in some,
+  and a corner marker that can stand in for the label at the development site (``shortcut``).
 """
 
 from ._base import ClinicalDataset, CorruptDatasetError
@@ -24,6 +26,7 @@ from ._canonical import (
     load_ward_vitals,
 )
 from ._framingham import framingham_cvd_risk
+from ._images import make_lesion_images
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
 from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
@@ -35,6 +38,7 @@ __all__ = [
     "make_primary_care_cohort",
     "make_ward_vitals",
     "make_clinical_notes",
+    "make_lesion_images",
     "load_primary_care_cohort",
     "load_ward_vitals",
     "load_clinical_notes",
