@@ -34,6 +34,7 @@ __all__ = [
     "DicomImage",
     "WINDOW_PRESETS",
     "BASIC_PROFILE",
+    "PSEUDONYMISED",
     "sample_dicom_path",
     "read_dicom",
     "window",
@@ -55,15 +56,16 @@ WINDOW_PRESETS: dict[str, tuple[float, float]] = {
 }
 
 #: The attributes of DICOM PS3.15 Annex E, Table E.1-1 (Basic Application Level Confidentiality
-#: Profile) that this module handles, with the profile's action: X remove, Z replace with an empty
-#: (zero-length) value, D replace with a dummy value (here a keyed pseudonym), U replace a UID with
-#: a new one, consistently. Where the table allows several actions (X/Z, X/Z/D, Z/D) the simplest
-#: one that keeps a valid file is used. It covers names, IDs, dates and times, institution and
-#: staff, free text and UIDs; private attributes are removed too (the profile's default).
+#: Profile) that this module handles, with the profile's action: X remove, Z replace with a
+#: zero-length value or a dummy value, D replace with a dummy value, U replace a UID with a new one,
+#: consistently. Where the table allows several actions (X/Z, X/D, X/Z/D, Z/D) the first is used.
+#: Names, IDs, dates and times, institution and staff, free text and UIDs are covered; private
+#: attributes are removed too (the profile's default). The patient's name and ID (Z) get Z's
+#: permitted dummy value, a keyed pseudonym (:data:`PSEUDONYMISED`), so one patient's files still link.
 BASIC_PROFILE: dict[str, str] = {
     # patient
-    "PatientName": "D",
-    "PatientID": "D",
+    "PatientName": "Z",
+    "PatientID": "Z",
     "PatientBirthDate": "Z",
     "PatientBirthTime": "X",
     "PatientSex": "Z",
@@ -123,7 +125,8 @@ BASIC_PROFILE: dict[str, str] = {
     "MediaStorageSOPInstanceUID": "U",
 }
 
-_ACTIONS = {"X": "removed", "Z": "emptied", "D": "pseudonymised", "U": "new UID"}
+#: Attributes that get a keyed pseudonym (a dummy value that links one patient's files) instead of an empty one.
+PSEUDONYMISED = frozenset({"PatientName", "PatientID"})
 _DEFAULT_KEY = "mlhc-course-teaching-key"
 
 
@@ -317,9 +320,9 @@ def deidentify(dataset: Any, *, key: str = _DEFAULT_KEY) -> tuple[Any, pd.DataFr
 
     Applies DICOM PS3.15 Annex E (Table E.1-1) to each attribute of :data:`BASIC_PROFILE` that the
     dataset carries: identifying attributes are removed (X) or emptied (Z); the patient's name and ID
-    become a keyed pseudonym (D), so one patient's images still link together; every UID is replaced
-    by a new one (U), consistently, so the file meta, the image and any references still agree;
-    private attributes are removed. It then sets Patient Identity Removed to YES and records the
+    get a keyed pseudonym (Z's permitted dummy value), so one patient's images still link together;
+    every UID is replaced by a new one (U), consistently, so the file meta, the image and any
+    references still agree; private attributes are removed. It then sets Patient Identity Removed to YES and records the
     method, as the profile requires. The input is not modified.
 
     It does **not** look at the pixels: text burned into an image (names, dates, markers) needs
@@ -338,7 +341,7 @@ def deidentify(dataset: Any, *, key: str = _DEFAULT_KEY) -> tuple[Any, pd.DataFr
     deidentified : pydicom.dataset.Dataset
         A de-identified copy.
     report : pandas.DataFrame
-        One row per attribute changed: ``tag``, ``keyword``, ``action`` (X, Z, D, U), ``what``
+        One row per attribute changed: ``tag``, ``keyword``, ``action`` (the profile's X, Z, D or U), ``what``
         (removed, emptied, pseudonymised, new UID) and ``new_value``. It never holds the old values.
 
     Examples
@@ -355,17 +358,17 @@ def deidentify(dataset: Any, *, key: str = _DEFAULT_KEY) -> tuple[Any, pd.DataFr
     out = copy.deepcopy(dataset)
     rows: list[dict[str, str]] = []
 
-    def note(elem: Any, action: str, new_value: str) -> None:
+    def note(elem: Any, action: str, what: str, new_value: str = "") -> None:
         tag = f"({elem.tag.group:04X},{elem.tag.element:04X})"
         rows.append(
             {"tag": tag, "keyword": elem.keyword or elem.name, "action": action,
-             "what": _ACTIONS[action], "new_value": new_value}
+             "what": what, "new_value": new_value}
         )  # fmt: skip
 
     def apply(ds: Any) -> None:
         for elem in list(ds):
             if elem.tag.is_private:
-                note(elem, "X", "")
+                note(elem, "X", "removed")
                 del ds[elem.tag]
                 continue
             action = BASIC_PROFILE.get(elem.keyword)
@@ -375,19 +378,19 @@ def deidentify(dataset: Any, *, key: str = _DEFAULT_KEY) -> tuple[Any, pd.DataFr
                         apply(item)
                 continue
             if action == "X":
-                note(elem, "X", "")
+                note(elem, "X", "removed")
                 del ds[elem.tag]
-            elif action == "Z":
-                elem.value = [] if elem.VR == "SQ" else ""
-                note(elem, "Z", "")
-            elif action == "D":
+            elif elem.keyword in PSEUDONYMISED:
                 elem.value = _pseudonym(str(elem.value), key)
-                note(elem, "D", str(elem.value))
+                note(elem, action, "pseudonymised", str(elem.value))
+            elif action in {"Z", "D"}:
+                elem.value = [] if elem.VR == "SQ" else ""
+                note(elem, action, "emptied")
             elif elem.value:  # "U": each value of the attribute gets its own new UID
                 old = list(elem.value) if elem.VM > 1 else [elem.value]
                 new = [_new_uid(str(uid), key) for uid in old]
                 elem.value = new if elem.VM > 1 else new[0]
-                note(elem, "U", "\\".join(new))
+                note(elem, "U", "new UID", "\\".join(new))
 
     if getattr(out, "file_meta", None) is not None:
         apply(out.file_meta)
