@@ -337,6 +337,62 @@ _QUESTIONS: dict[str, _Question] = {
         "then ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY measurement_date DESC) on the results on or "
         "before the index date and between 1 and 20 mmol/L; keep rn = 1.",
     ),
+    # ---- Lesson 14: Medical images: from DICOM to a classifier, and the shortcut trap ----
+    # Lesson 14 (notebooks/14_medical_imaging.ipynb), quick check: the marker goes with the label only at
+    # the development site, so only the external (site B) validation shows the collapse.
+    "l14_q1_which_validation": _Question(
+        prompt="Which validation revealed the shortcut: 'internal' or 'external'?",
+        checker=_choice("external", ("internal", "external")),
+        hint="Compare the two AUROC columns of the shortcut model: which one looks better than the honest "
+        "model, and which one worse?",
+        mistakes={
+            "internal": "The internal test images come from the same hospital, with the same marker habit: "
+            "there the shortcut model looked better than the honest one. Which validation showed it failing?",
+        },
+    ),
+    # Lesson 14, exercise 1: the lung window (W 1500, L -600; imaging.WINDOW_PRESETS) shows -1350 HU as
+    # black and +150 HU as white, so water (0 HU) is at (0 + 1350) / 1500 = 0.9.
+    "l14_ex1_lung_window_water": _Question(
+        prompt="Display value (0 = black, 1 = white) of water (0 HU) in the lung window W 1500 / L -600.",
+        checker=_number(0.9, abs_tol=0.005),
+        hint="The window runs from level - width/2 (black) to level + width/2 (white); the display value is "
+        "(HU - bottom) / width. Give a value between 0 and 1.",
+        mistakes={
+            0.5: "0.5 is the level itself (-600 HU). Water, 0 HU, is 600 HU above the level.",
+            0.4: "That is (0 - level) / width. Measure from the bottom of the window, level - width/2.",
+            90.0: "That looks like a percentage: give a value between 0 and 1.",
+        },
+    ),
+    # Lesson 14, exercise 2: pydicom's CT_small.dcm has StudyInstanceUID
+    # 1.3.6.1.4.1.5962.1.2.1.20040119072730.12322, whose component 20040119072730 starts with the date
+    # 20040119 (its Study Date); Series, Acquisition and Content Date are 19970430.
+    "l14_ex2_uid_date": _Question(
+        prompt="The date (YYYYMMDD, as a number) inside the Study Instance UID of CT_small.dcm.",
+        checker=_number(20040119, abs_tol=0.5),
+        hint="Split ct.dataset.StudyInstanceUID at the dots and look for a long component that starts with "
+        "a year, 19xx or 20xx. Enter its first 8 digits as a number, e.g. 20001231.",
+        mistakes={
+            19970430.0: "That is the Series and Acquisition Date attribute. The question asks for the date "
+            "hidden inside the Study Instance UID.",
+            20040119072730.0: "That is the date and the time. Enter only the first 8 digits, YYYYMMDD.",
+        },
+        mistake_tol=0.5,
+    ),
+    # Lesson 14, exercise 3: make_lesion_images(4000, size=32, shortcut=0.5, random_state=2026), the
+    # lesson's stratified 70/30 split of site A (seed 2026) and pixel_model (StandardScaler + logistic
+    # regression, C=0.001): external (site B) AUROC 0.779, internal 0.884; the lesson's models give 0.683
+    # (shortcut 0.9, external) and 0.823 (no shortcut, external).
+    "l14_ex3_weaker_shortcut": _Question(
+        prompt="External (site B) AUROC of the pixel model trained with shortcut=0.5.",
+        checker=_number(0.779, abs_tol=0.005),
+        hint="Regenerate the images with shortcut=0.5 (same N_IMAGES, SIZE and random_state), call "
+        "pixel_model(weaker.data) and read the external AUROC from auc_table.",
+        mistakes={
+            0.884: "That is the internal AUROC. The question asks for the external site (site B).",
+            0.683: "That is the lesson's model with shortcut=0.9. Regenerate the images with shortcut=0.5.",
+            0.823: "That is the model trained without the shortcut. Train on the shortcut=0.5 images.",
+        },
+    ),
 }
 
 

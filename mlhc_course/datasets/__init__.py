@@ -15,6 +15,8 @@ datasheet.
   SQLite and :func:`load_ehr` loads the canonical copy.
 - :func:`make_clinical_notes`: triage and discharge notes with negation, uncertainty and family
   history, labelled by the affirmed finding.
+- :func:`make_lesion_images`: grayscale image patches with a lesion (and its true mask) in some,
+  and a corner marker that can stand in for the label at the development site (``shortcut``).
 """
 
 from ._base import ClinicalDataset, CorruptDatasetError
@@ -30,6 +32,7 @@ from ._canonical import (
 )
 from ._ehr import EHR_MESSINESS, EHRDataset, connect_ehr, make_ehr
 from ._framingham import framingham_cvd_risk
+from ._images import make_lesion_images
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
 from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
@@ -47,6 +50,7 @@ __all__ = [
     "EHRDataset",
     "EHR_MESSINESS",
     "EHR_SEED",
+    "make_lesion_images",
     "load_primary_care_cohort",
     "load_ward_vitals",
     "load_clinical_notes",
