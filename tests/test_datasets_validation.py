@@ -40,6 +40,8 @@ BAD_INPUTS = [
     (ds.make_clinical_notes, {"n_notes": 10, "prevalence": 1.01}, "prevalence", "1.01", "[0, 1]"),
     (ds.make_clinical_notes, {"n_notes": 10, "distractor_rate": float("nan")}, "distractor_rate", "nan", "[0, 1]"),
     (ds.make_clinical_notes, {"n_notes": 10, "random_state": [1]}, "random_state", "[1]", "Generator"),
+    (ds.make_gene_expression, {"n_samples": 1}, "n_samples", "1", "an int in the range [2, inf)"),
+    (ds.make_gene_expression, {"n_samples": 10, "batch_confounding": 1.5}, "batch_confounding", "1.5", "[0, 1]"),
     (ds.framingham_cvd_risk, {"age": 50, "sex": "female", "total_chol": 200, "hdl_chol": 50, "sbp": 130,
                               "bp_treated": 0, "smoker": 0, "diabetes": 0, "chol_units": "mmol"}, "chol_units",
      "'mmol'", "'mg/dL', 'mmol/L'"),

@@ -12,6 +12,9 @@ datasheet.
   :func:`news2_score` scores them (RCP 2017).
 - :func:`make_clinical_notes`: triage and discharge notes with negation, uncertainty and family
   history, labelled by the affirmed finding.
+- :func:`make_gene_expression`: log2 gene expression with co-expression modules, a known set of
+  informative genes, a treatment response and processing batches (``batch_effect``,
+  ``batch_confounding``).
 """
 
 from ._base import ClinicalDataset, CorruptDatasetError
@@ -26,6 +29,7 @@ from ._canonical import (
 from ._framingham import framingham_cvd_risk
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
+from ._omics import make_gene_expression
 from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
 from ._ward import make_ward_vitals
 
@@ -35,6 +39,7 @@ __all__ = [
     "make_primary_care_cohort",
     "make_ward_vitals",
     "make_clinical_notes",
+    "make_gene_expression",
     "load_primary_care_cohort",
     "load_ward_vitals",
     "load_clinical_notes",
