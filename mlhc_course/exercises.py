@@ -248,6 +248,61 @@ _QUESTIONS: dict[str, _Question] = {
             "event_recorded.",
         },
     ),
+    # ---- Lesson 13: Omics: when features outnumber patients ----
+    # notebooks/13_omics_high_dimensional.ipynb, seed 2026 (tests/test_lesson_13_omics.py recomputes each).
+    # Exercise 1: make_gene_expression(500, 10000, n_informative=0, modules=0, response_rate=0.5), 20 genes
+    # selected on all patients, then 5-fold CV of an L2 logistic regression: AUROC 0.812 (0.776 with the
+    # lesson's 5,000 genes; the honest pipeline stays near 0.5).
+    "l13_ex1_leaky_more_genes": _Question(
+        prompt="Leaky cross-validated AUROC on pure noise with 10,000 genes and 20 genes selected.",
+        checker=_number(0.812, abs_tol=0.005),
+        hint="Regenerate the noise with make_gene_expression(500, 10000, n_informative=0, modules=0, "
+        "response_rate=0.5, random_state=RANDOM_SEED) and call leaky_cv_auc(noise_10k.data, "
+        "noise_10k.target, 20). It is a proportion between 0 and 1.",
+        mistakes={
+            0.776: "That is the lesson's value with 5,000 genes. Regenerate the noise with n_genes=10000.",
+            0.5: "About 0.5 is what the honest pipeline gives. The question asks for the leaky one.",
+        },
+    ),
+    # Exercise 2: lasso at the chosen C (0.1) on 30 bootstrap resamples of the 200 development patients:
+    # 15 genes selected in >= 50% of resamples, 6 of them true: precision 0.40, recall 0.60 (at >= 70%:
+    # 8 genes, precision 0.50, recall 0.40).
+    "l13_ex2_stable_precision": _Question(
+        prompt="Precision, against the true genes, of the genes selected in at least 50% of the resamples.",
+        checker=_number(0.40, abs_tol=0.01),
+        hint="Use loose = frequency >= 0.5 and precision_score(is_true, loose): the share of the genes "
+        "kept that are truly informative.",
+        mistakes={
+            0.5: "That is the precision at the lesson's 70% threshold. Use 50%.",
+            0.6: "That is the recall (the share of the true genes that were kept). Precision is the share of "
+            "the kept genes that are true.",
+        },
+        mistake_tol=0.004,
+    ),
+    # Exercise 3: the batched data (300 x 2,000, no informative gene, 4 batches, batch_effect=0.4) with
+    # batch_confounding=0.0: random 5-fold CV AUROC of the ridge model 0.501 (0.839 when confounded, 0.7).
+    "l13_ex3_batch_unconfounded": _Question(
+        prompt="Random 5-fold CV AUROC of the ridge model when the batches are not confounded with response.",
+        checker=_number(0.501, abs_tol=0.005),
+        hint="Regenerate the batched data with batch_confounding=0.0 (same seed and batch_effect=0.4) and "
+        "rerun cross_val_score(ridge, ..., cv=cv, scoring='roc_auc').mean().",
+        mistakes={
+            0.839: "That is the confounded data of the lesson. Regenerate it with batch_confounding=0.0.",
+        },
+    ),
+    # Exercise 4: standardising each gene uses its mean and SD, not the outcome, so it does not leak the
+    # outcome (the honest AUROC barely moves); selection, tuning and thresholds do.
+    "l13_ex4_where_is_the_leak": _Question(
+        prompt="Does standardising every gene on all patients before cross-validation leak the outcome? "
+        "'yes' or 'no'.",
+        checker=_choice("no", ("yes", "no")),
+        hint="Ask whether the step uses the outcome y. A gene's mean and SD do not depend on who responded; "
+        "the t-test that ranks genes does.",
+        mistakes={
+            "yes": "Standardising uses no outcome: each gene's mean and SD are the same whoever responded. "
+            "Run honest_cv_auc on the standardised data and compare.",
+        },
+    ),
 }
 
 
