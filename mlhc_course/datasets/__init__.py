@@ -30,7 +30,7 @@ from ._framingham import framingham_cvd_risk
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
 from ._omics import make_gene_expression
-from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
+from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, WEIBULL_SHAPE, make_primary_care_cohort
 from ._ward import make_ward_vitals
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "news2_risk_band",
     "PRIMARY_CARE_PITFALLS",
     "STATIN_HR",
+    "WEIBULL_SHAPE",
     "PRIMARY_CARE_SEED",
     "WARD_VITALS_SEED",
     "CLINICAL_NOTES_SEED",
