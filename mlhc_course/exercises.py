@@ -391,6 +391,115 @@ _QUESTIONS: dict[str, _Question] = {
             0.884: "That is the internal AUROC. The question asks for the external site (site B).",
             0.683: "That is the lesson's model with shortcut=0.9. Regenerate the images with shortcut=0.5.",
             0.823: "That is the model trained without the shortcut. Train on the shortcut=0.5 images.",
+    # ---- Lesson 07: Rare outcomes: class imbalance without fooling yourself ----
+    # notebooks/07_rare_outcomes.ipynb, seed 2026 (tests/test_lesson_07_rare_outcomes.py recomputes each).
+    # Statin-naive patients of make_primary_care_cohort(40000, random_state=2027) with a known 5-year
+    # outcome: 27,631 patients, 968 events within 5 years (3.50%).
+    # Exercise 1: flagging nobody is right for every patient without an event: accuracy 1 - 0.0350 = 0.965.
+    "l07_ex1_accuracy_of_nobody": _Question(
+        prompt="Accuracy, in the validation cohort, of flagging no patient at all (a proportion).",
+        checker=_number(0.965, abs_tol=0.001),
+        hint="Flagging nobody is correct for every patient without an event: compute (y_val == 0).mean(). "
+        "Give a proportion (0.9), not a percentage (90).",
+        mistakes={
+            0.035: "That is the event rate (the patients flagging nobody gets wrong). Accuracy is the share "
+            "it gets right.",
+            96.5: "That looks like a percentage: give a proportion between 0 and 1.",
+        },
+    ),
+    # Exercise 2: RandomUnderSampler(sampling_strategy=0.1) + logistic regression on the development cohort
+    # (make_primary_care_cohort(20000, random_state=2026)): O/E 0.408 on validation (0.085 at 1:1; the
+    # standard model 0.956).
+    "l07_ex2_partial_undersampling": _Question(
+        prompt="O/E ratio on the validation cohort of the model undersampled to 1 event per 10 non-events.",
+        checker=_number(0.408, abs_tol=0.005),
+        hint="Fit make_pipeline(StandardScaler(), RandomUnderSampler(sampling_strategy=0.1, "
+        "random_state=RANDOM_SEED), logistic()) on X_dev, y_dev and read "
+        "metrics.calibration_summary(y_val, risk).observed_expected.",
+        mistakes={
+            0.085: "That is the O/E of the fully balanced (1:1) undersampling. Use sampling_strategy=0.1.",
+            0.956: "That is the standard model's O/E. Fit the undersampled model.",
+        },
+    ),
+    # Exercise 3: the standard model at a 5-year risk of 4%: PPV 0.0762, NNE 13.12 (SMOTE at 50%: 13.65).
+    "l07_ex3_nne_at_threshold": _Question(
+        prompt="NNE (patients reviewed per future event) of the standard model at a 4% threshold.",
+        checker=_number(13.12, abs_tol=0.05),
+        hint="Call metrics.threshold_table(y_val, risks['standard'], [THRESHOLD]) and read the NNE column "
+        "(1/PPV).",
+        mistakes={
+            0.076: "That is the PPV. The NNE is its reciprocal, 1/PPV.",
+            13.65: "That is the SMOTE model at 50%. The question asks for the standard model at 4%.",
+            311.0: "That is the number flagged per 1,000, not the number reviewed per event found.",
+        },
+        mistake_tol=0.01,
+    ),
+    # Exercise 4: to flag more patients, lower the threshold on honest risks; resampling only inflates the
+    # risks (van den Goorbergh et al. 2022).
+    "l07_ex4_flag_more": _Question(
+        prompt="To flag more patients, 'resample' the training data or lower the 'threshold'?",
+        checker=_choice("threshold", ("resample", "threshold")),
+        hint="Resampling changed the AUROC by almost nothing: the ranking stays. Which option then flags "
+        "more patients without changing the risks they are told?",
+        mistakes={
+            "resample": "Resampling flags more patients only by inflating everyone's risk (O/E below 0.1 "
+            "in the lesson): the same ranking with wrong numbers. A lower threshold does the same on honest "
+            "risks.",
+        },
+    ),
+    # ---- Lesson 13: Omics: when features outnumber patients ----
+    # notebooks/13_omics_high_dimensional.ipynb, seed 2026 (tests/test_lesson_13_omics.py recomputes each).
+    # Exercise 1: make_gene_expression(500, 10000, n_informative=0, modules=0, response_rate=0.5), 20 genes
+    # selected on all patients, then 5-fold CV of an L2 logistic regression: AUROC 0.812 (0.776 with the
+    # lesson's 5,000 genes; the honest pipeline stays near 0.5).
+    "l13_ex1_leaky_more_genes": _Question(
+        prompt="Leaky cross-validated AUROC on pure noise with 10,000 genes and 20 genes selected.",
+        checker=_number(0.812, abs_tol=0.005),
+        hint="Regenerate the noise with make_gene_expression(500, 10000, n_informative=0, modules=0, "
+        "response_rate=0.5, random_state=RANDOM_SEED) and call leaky_cv_auc(noise_10k.data, "
+        "noise_10k.target, 20). It is a proportion between 0 and 1.",
+        mistakes={
+            0.776: "That is the lesson's value with 5,000 genes. Regenerate the noise with n_genes=10000.",
+            0.5: "About 0.5 is what the honest pipeline gives. The question asks for the leaky one.",
+        },
+    ),
+    # Exercise 2: lasso at the chosen C (0.1) on 30 bootstrap resamples of the 200 development patients:
+    # 15 genes selected in >= 50% of resamples, 6 of them true: precision 0.40, recall 0.60 (at >= 70%:
+    # 8 genes, precision 0.50, recall 0.40).
+    "l13_ex2_stable_precision": _Question(
+        prompt="Precision, against the true genes, of the genes selected in at least 50% of the resamples.",
+        checker=_number(0.40, abs_tol=0.01),
+        hint="Use loose = frequency >= 0.5 and precision_score(is_true, loose): the share of the genes "
+        "kept that are truly informative.",
+        mistakes={
+            0.5: "That is the precision at the lesson's 70% threshold. Use 50%.",
+            0.6: "That is the recall (the share of the true genes that were kept). Precision is the share of "
+            "the kept genes that are true.",
+        },
+        mistake_tol=0.004,
+    ),
+    # Exercise 3: the batched data (300 x 2,000, no informative gene, 4 batches, batch_effect=0.4) with
+    # batch_confounding=0.0: random 5-fold CV AUROC of the ridge model 0.501 (0.839 when confounded, 0.7).
+    "l13_ex3_batch_unconfounded": _Question(
+        prompt="Random 5-fold CV AUROC of the ridge model when the batches are not confounded with response.",
+        checker=_number(0.501, abs_tol=0.005),
+        hint="Regenerate the batched data with batch_confounding=0.0 (same seed and batch_effect=0.4) and "
+        "rerun cross_val_score(ridge, ..., cv=cv, scoring='roc_auc').mean().",
+        mistakes={
+            0.839: "That is the confounded data of the lesson. Regenerate it with batch_confounding=0.0.",
+        },
+    ),
+    # Exercise 4: standardising each gene uses its mean and SD, not the outcome, so it does not leak the
+    # outcome (the honest AUROC barely moves); selection, tuning and thresholds do.
+    "l13_ex4_where_is_the_leak": _Question(
+        prompt="Does standardising every gene on all patients before cross-validation leak the outcome? "
+        "'yes' or 'no'.",
+        checker=_choice("no", ("yes", "no")),
+        hint="Ask whether the step uses the outcome y. A gene's mean and SD do not depend on who responded; "
+        "the t-test that ranks genes does.",
+        mistakes={
+            "yes": "Standardising uses no outcome: each gene's mean and SD are the same whoever responded. "
+            "Run honest_cv_auc on the standardised data and compare.",
         },
     ),
 }

@@ -45,6 +45,8 @@ BAD_INPUTS = [
     (ds.make_lesion_images, {"n_images": 10, "shortcut": 1.5}, "shortcut", "1.5", "[0, 1]"),
     (ds.make_lesion_images, {"n_images": 10, "sites": 0}, "sites", "0", "[1, 26]"),
     (ds.make_lesion_images, {"n_images": 10, "random_state": -1}, "random_state", "-1", "[0, inf)"),
+    (ds.make_gene_expression, {"n_samples": 1}, "n_samples", "1", "an int in the range [2, inf)"),
+    (ds.make_gene_expression, {"n_samples": 10, "batch_confounding": 1.5}, "batch_confounding", "1.5", "[0, 1]"),
     (ds.framingham_cvd_risk, {"age": 50, "sex": "female", "total_chol": 200, "hdl_chol": 50, "sbp": 130,
                               "bp_treated": 0, "smoker": 0, "diabetes": 0, "chol_units": "mmol"}, "chol_units",
      "'mmol'", "'mg/dL', 'mmol/L'"),

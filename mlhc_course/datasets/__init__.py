@@ -17,6 +17,9 @@ datasheet.
   history, labelled by the affirmed finding.
 - :func:`make_lesion_images`: grayscale image patches with a lesion (and its true mask) in some,
   and a corner marker that can stand in for the label at the development site (``shortcut``).
+- :func:`make_gene_expression`: log2 gene expression with co-expression modules, a known set of
+  informative genes, a treatment response and processing batches (``batch_effect``,
+  ``batch_confounding``).
 """
 
 from ._base import ClinicalDataset, CorruptDatasetError
@@ -35,7 +38,8 @@ from ._framingham import framingham_cvd_risk
 from ._images import make_lesion_images
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
-from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
+from ._omics import make_gene_expression
+from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, WEIBULL_SHAPE, make_primary_care_cohort
 from ._ward import make_ward_vitals
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "EHR_MESSINESS",
     "EHR_SEED",
     "make_lesion_images",
+    "make_gene_expression",
     "load_primary_care_cohort",
     "load_ward_vitals",
     "load_clinical_notes",
@@ -60,6 +65,7 @@ __all__ = [
     "news2_risk_band",
     "PRIMARY_CARE_PITFALLS",
     "STATIN_HR",
+    "WEIBULL_SHAPE",
     "PRIMARY_CARE_SEED",
     "WARD_VITALS_SEED",
     "CLINICAL_NOTES_SEED",
