@@ -391,6 +391,8 @@ _QUESTIONS: dict[str, _Question] = {
             0.884: "That is the internal AUROC. The question asks for the external site (site B).",
             0.683: "That is the lesson's model with shortcut=0.9. Regenerate the images with shortcut=0.5.",
             0.823: "That is the model trained without the shortcut. Train on the shortcut=0.5 images.",
+        },
+    ),
     # ---- Lesson 07: Rare outcomes: class imbalance without fooling yourself ----
     # notebooks/07_rare_outcomes.ipynb, seed 2026 (tests/test_lesson_07_rare_outcomes.py recomputes each).
     # Statin-naive patients of make_primary_care_cohort(40000, random_state=2027) with a known 5-year
