@@ -23,7 +23,7 @@ from ._canonical import (
     load_primary_care_cohort,
     load_ward_vitals,
 )
-from ._framingham import framingham_cvd_risk
+from ._framingham import framingham_coefficients, framingham_cvd_risk
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
 from ._primary_care import PRIMARY_CARE_PITFALLS, STATIN_HR, make_primary_care_cohort
@@ -39,6 +39,7 @@ __all__ = [
     "load_ward_vitals",
     "load_clinical_notes",
     "framingham_cvd_risk",
+    "framingham_coefficients",
     "news2_score",
     "news2_subscores",
     "news2_risk_band",
