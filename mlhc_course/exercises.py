@@ -462,6 +462,64 @@ _QUESTIONS: dict[str, _Question] = {
         ),
         hint="Write the chart row as if/elif from the lowest band up: <= 8, <= 11, <= 20, <= 24, else.",
     ),
+    # ---- Lesson 03: A first risk model: logistic regression, odds ratios and the true risk ----
+    # notebooks/03_first_risk_model.ipynb, seed 2026: make_primary_care_cohort(10000, missingness="random",
+    # missing_rate=0.1), statin-naive complete cases, patient split 30%: 5,026 training patients, 356 events.
+    # Unpenalised LR on 8 predictors: OR of SBP per 10 mmHg 1.166 (per 1 mmHg 1.015); smoking OR 2.180,
+    # implying RR 1.610 at a 30% risk without smoking. Splines (4 knots, cubic, no bias column) for age and
+    # SBP: 16 parameters, 22.25 events per parameter (linear: 8, 44.5). Test set: the decision at 10%
+    # differs from the true-risk decision for 5.01% of patients with splines (5.52% linear). Recomputed in
+    # tests/test_lesson_03_first_risk_model.py.
+    "l03_ex1_or_sbp_per_10": _Question(
+        prompt="Odds ratio of systolic BP per 10 mmHg in the lesson's logistic regression.",
+        checker=_number(1.166, abs_tol=0.005),
+        hint="Read odds_ratios.loc['sbp', 'odds_ratio']: the table is already per 10 mmHg. An OR has no unit "
+        "of its own; it multiplies the odds.",
+        mistakes={
+            1.015: "That is the OR per 1 mmHg. The question asks per 10 mmHg: raise it to the power 10, or "
+            "read the table, which uses units={'sbp': 10}.",
+            0.153: "That is the log odds ratio per 10 mmHg (10 x coef). Exponentiate it to get the OR.",
+            0.015: "That is the coefficient (log odds ratio per 1 mmHg). The OR per 10 mmHg is exp(10 x coef).",
+        },
+    ),
+    "l03_ex2_rr_at_30_percent": _Question(
+        prompt="Risk ratio implied by the model's smoking odds ratio for a man whose risk without smoking is 30%.",
+        checker=_number(1.610, abs_tol=0.01),
+        hint="Call modelling.risk_ratio_from_odds_ratio(smoking_or, 0.30), with the risk as a proportion.",
+        mistakes={
+            2.180: "That is the odds ratio itself. Convert it at a risk of 0.30 with "
+            "modelling.risk_ratio_from_odds_ratio.",
+            1.42: "That is the crude risk ratio of the two-by-two table, for patients of all ages. The question "
+            "converts the model's OR at a risk of 30%.",
+        },
+        mistake_tol=0.01,
+    ),
+    "l03_ex3_epp_splines": _Question(
+        prompt="Events per parameter of the spline model in the training data.",
+        checker=_number(22.25, abs_tol=0.05),
+        hint="Divide the number of events in the training data, y_train.sum(), by the number of coefficients "
+        "of the spline model, spline_model[-1].coef_.size.",
+        mistakes={
+            44.5: "That is the linear model (8 parameters). The spline model has more: count "
+            "spline_model[-1].coef_.size.",
+            314.1: "That divides the number of patients, not events, by the parameters. Events limit a model.",
+            89.0: "That divides the events by the number of predictors (4 continuous), not by the parameters.",
+        },
+        mistake_tol=0.05,
+    ),
+    "l03_ex4_decisions_differ": _Question(
+        prompt="Proportion of test patients whose decision at 10% by the spline model differs from the "
+        "true-risk decision.",
+        checker=_number(0.0501, abs_tol=0.0005),
+        hint="Compare (p_spline >= THRESHOLD) with (p_true >= THRESHOLD), patient by patient, and take the mean "
+        "of the disagreements.",
+        mistakes={
+            0.0552: "That is the linear model. Use p_spline, the spline model's predicted risks.",
+            5.012: "That is a percentage: give a proportion between 0 and 1.",
+            0.9499: "That is the proportion whose decisions AGREE. Use != to count disagreements.",
+        },
+        mistake_tol=0.003,
+    ),
 }
 
 
