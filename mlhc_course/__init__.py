@@ -21,6 +21,7 @@ __all__ = [
     "metrics",
     "plots",
     "splits",
+    "modelling",
     "audit",
     "reporting",
     "imaging",

@@ -144,6 +144,73 @@ def _check_baseline_cholesterol_sql(answer: Any) -> tuple[bool, str]:
             "'CVD risk review' visit, not the latest ever (look-ahead)."
         )
     return False, f"{int(wrong.sum())} of {len(truth)} values differ from the truth. {why}"
+def _boolean(expected: bool, wrong_hint: str) -> Callable[[Any], tuple[bool, str, str]]:
+    def checker(answer: Any) -> tuple[bool, str, str]:
+        if type(answer).__name__ not in ("bool", "bool_"):  # Python's bool or numpy's
+            return False, f"Expected True or False (without quotes); got {answer!r}.", ""
+        if bool(answer) is expected:
+            return True, "Correct.", ""
+        return False, f"{answer!r} is not right.", wrong_hint
+
+    return checker
+
+
+@dataclass(frozen=True)
+class _Case:
+    """One call of a learner's function: its arguments, the expected result and a hint if it fails.
+
+    ``expected`` is a value, or an exception class that the call must raise (input validation).
+    """
+
+    args: Mapping[str, Any]
+    expected: Any
+    hint: str
+
+
+def _describe_call(name: str, args: Mapping[str, Any]) -> str:
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in args.items())})"
+
+
+def _function(name: str, cases: tuple[_Case, ...]) -> Callable[[Any], tuple[bool, str, str]]:
+    """A checker that calls the learner's function on boundary cases, positionally, in order.
+
+    The first failing case is named in the message, and its own hint is returned. Whatever the
+    learner's function does (returns None, raises, returns a string), the checker never raises.
+    """
+
+    def checker(answer: Any) -> tuple[bool, str, str]:
+        if not callable(answer) or isinstance(answer, type):
+            return (
+                False,
+                f"Expected a function (defined with def); got {answer!r}.",
+                f"Pass the function itself, without brackets: {name}, not {name}(...).",
+            )
+        for case in cases:
+            call = _describe_call(name, case.args)
+            must_raise = isinstance(case.expected, type) and issubclass(case.expected, BaseException)
+            try:
+                result = answer(*case.args.values())
+            except Exception as exc:  # the learner's code: report it, never propagate it
+                if must_raise and isinstance(exc, case.expected):
+                    continue
+                return False, f"{call} raised {type(exc).__name__}: {exc}", case.hint
+            if must_raise:
+                return (
+                    False,
+                    f"{call} returned {result!r} instead of raising {case.expected.__name__}.",
+                    case.hint,
+                )
+            if result is None:
+                return (
+                    False,
+                    f"{call} returned None: did the function forget to `return` its result?",
+                    case.hint,
+                )
+            if isinstance(result, bool) or not isinstance(result, Real) or result != case.expected:
+                return False, f"{call} returned {result!r}; expected {case.expected!r}.", case.hint
+        return True, f"Correct on all {len(cases)} test cases, boundaries included."
+
+    return checker
 
 
 # One entry per self-checked exercise. The question id matches the exercise label in the lesson.
@@ -504,6 +571,209 @@ _QUESTIONS: dict[str, _Question] = {
             "Run honest_cv_auc on the standardised data and compare.",
         },
     ),
+    # ---- Lesson 00: Python for clinicians: code a clinical calculator ----
+    # notebooks/00_python_for_clinicians.ipynb. CURB-65 (Lim et al., Thorax 2003;58:377-82): a point each
+    # for new confusion, urea > 7 mmol/L, respiratory rate >= 30/min, SBP < 90 or DBP <= 60 mmHg (one
+    # criterion), age >= 65. CRB-65 drops urea. Expected values and cases are tested in
+    # tests/test_lesson_00_python_for_clinicians.py.
+    "l00_ex1_urea_boundary": _Question(
+        prompt="Does a urea of exactly 7.0 mmol/L score the CURB-65 urea point? True or False.",
+        checker=_boolean(
+            False,
+            "CURB-65 gives the point for urea ABOVE 7 mmol/L (> 7, not >= 7): 7.0 is not above 7. "
+            "Run 7.0 > 7 in a cell.",
+        ),
+        hint="Look at Lim et al.'s criterion, then run 7.0 > 7 in a cell: it prints True or False.",
+    ),
+    "l00_ex2_crb65": _Question(
+        prompt="A function crb65(confusion, resp_rate, sbp, dbp, age) returning the CRB-65 score (0-4).",
+        checker=_function(
+            "crb65",
+            (
+                _Case(
+                    {"confusion": False, "resp_rate": 29, "sbp": 90, "dbp": 61, "age": 64},
+                    0,
+                    "Every value here is just on the safe side: RR 29 (< 30), SBP 90 (not < 90), DBP 61 "
+                    "(not <= 60), age 64 (< 65). None of them scores.",
+                ),
+                _Case(
+                    {"confusion": True, "resp_rate": 20, "sbp": 120, "dbp": 80, "age": 40},
+                    1,
+                    "New confusion scores 1 point: `if confusion:` adds it.",
+                ),
+                _Case(
+                    {"confusion": False, "resp_rate": 30, "sbp": 120, "dbp": 80, "age": 40},
+                    1,
+                    "A respiratory rate of 30/min scores: the criterion is >= 30, not > 30.",
+                ),
+                _Case(
+                    {"confusion": False, "resp_rate": 20, "sbp": 89, "dbp": 80, "age": 40},
+                    1,
+                    "A systolic BP of 89 mmHg scores: the criterion is systolic < 90.",
+                ),
+                _Case(
+                    {"confusion": False, "resp_rate": 20, "sbp": 120, "dbp": 60, "age": 40},
+                    1,
+                    "A diastolic BP of 60 mmHg scores: the criterion is diastolic <= 60.",
+                ),
+                _Case(
+                    {"confusion": False, "resp_rate": 20, "sbp": 85, "dbp": 55, "age": 40},
+                    1,
+                    "Low systolic AND low diastolic BP are ONE criterion (the B of CRB-65): 1 point, not 2. "
+                    "Use one `if` with `or`.",
+                ),
+                _Case(
+                    {"confusion": False, "resp_rate": 20, "sbp": 120, "dbp": 80, "age": 65},
+                    1,
+                    "Age 65 scores: the criterion is age >= 65.",
+                ),
+                _Case(
+                    {"confusion": True, "resp_rate": 35, "sbp": 85, "dbp": 50, "age": 80},
+                    4,
+                    "Every criterion is met here, so the score is the maximum, 4. Does each `if` add 1?",
+                ),
+            ),
+        ),
+        hint="Start from the lesson's curb65 function, remove the urea criterion, and test each boundary.",
+    ),
+    "l00_ex3_checked_resp_rate": _Question(
+        prompt="A function checked_resp_rate(resp_rate) that returns the rate if 0 <= rate <= 100 /min and "
+        "raises ValueError otherwise.",
+        checker=_function(
+            "checked_resp_rate",
+            (
+                _Case(
+                    {"resp_rate": 30}, 30, "A possible value must come back unchanged: `return resp_rate`."
+                ),
+                _Case({"resp_rate": 0}, 0, "0/min (apnoea) is possible: the limits 0 and 100 are allowed."),
+                _Case(
+                    {"resp_rate": 100}, 100, "100/min is the upper limit and is allowed: use > 100 to reject."
+                ),
+                _Case(
+                    {"resp_rate": -1},
+                    ValueError,
+                    "A negative rate is impossible: raise ValueError for values below 0 too.",
+                ),
+                _Case(
+                    {"resp_rate": 300},
+                    ValueError,
+                    "300/min is a typing error (for 30?): `raise ValueError(...)` when the rate is above 100.",
+                ),
+                _Case(
+                    {"resp_rate": 101},
+                    ValueError,
+                    "Above 100/min must raise ValueError: use > 100, not > 101.",
+                ),
+            ),
+        ),
+        hint='Use `if resp_rate < 0 or resp_rate > 100: raise ValueError("...")`, then `return resp_rate`.',
+    ),
+    # The lesson's eight AF patients: CHA2DS2-VASc 1, 2, 2, 2, 1, 9, 2, 1, so 5 score 2 or more.
+    "l00_ex4_count_cha2ds2_vasc": _Question(
+        prompt="How many of the lesson's eight patients with atrial fibrillation have a CHA2DS2-VASc of 2 or more?",
+        checker=_number(5, abs_tol=0.01),
+        hint="Loop over `af_patients`, call cha2ds2_vasc(patient) for each, and add 1 to a counter when the "
+        "score is >= 2.",
+        mistakes={
+            1.0: "That counts scores MORE than 2 (> 2). The question asks for 2 or more (>= 2).",
+            20.0: "That is the sum of all the scores. Count the patients whose score is >= 2 instead.",
+            8.0: "That is every patient: add 1 only when the score is >= 2 (inside an `if`).",
+        },
+    ),
+    # The lesson's ten pneumonia patients: CURB-65 0, 0, 2, 5, 2, 3, 0, 3, 1, 5, so 4/10 score 3 or more.
+    "l00_ex5_share_curb65_high": _Question(
+        prompt="Proportion of the ten pneumonia patients in the table with a CURB-65 score of 3 or more.",
+        checker=_number(0.4, abs_tol=0.001),
+        hint="Compare the curb65 column with 3 (>= 3) and take the mean of the True/False values: "
+        "`(table['curb65'] >= 3).mean()`.",
+        mistakes={
+            40.0: "That is a percentage: give a proportion between 0 and 1.",
+            4.0: "That is the number of patients: divide by the number of rows to get a proportion.",
+            0.2: "That counts scores above 3 (> 3). The question asks for 3 or more (>= 3).",
+        },
+    ),
+    # NEWS2 respiration rate (RCP 2017): <=8: 3; 9-11: 1; 12-20: 0; 21-24: 2; >=25: 3.
+    "l00_ex6_news2_resp_rate": _Question(
+        prompt="A function resp_rate_points(resp_rate) returning NEWS2 points for a respiration rate.",
+        checker=_function(
+            "resp_rate_points",
+            (
+                _Case({"resp_rate": 16}, 0, "12-20/min scores 0 points."),
+                _Case({"resp_rate": 8}, 3, "8/min or less scores 3 points: <= 8."),
+                _Case({"resp_rate": 9}, 1, "9/min scores 1 point (9-11)."),
+                _Case({"resp_rate": 11}, 1, "11/min scores 1 point (9-11)."),
+                _Case({"resp_rate": 12}, 0, "12/min scores 0 points (12-20)."),
+                _Case({"resp_rate": 20}, 0, "20/min scores 0 points (12-20)."),
+                _Case(
+                    {"resp_rate": 21},
+                    2,
+                    "21/min scores 2 points (21-24). Note: there is no 1-point band above 20.",
+                ),
+                _Case({"resp_rate": 24}, 2, "24/min scores 2 points (21-24)."),
+                _Case({"resp_rate": 25}, 3, "25/min or more scores 3 points: >= 25."),
+                _Case({"resp_rate": 4}, 3, "Any rate of 8/min or less scores 3 points."),
+            ),
+        ),
+        hint="Write the chart row as if/elif from the lowest band up: <= 8, <= 11, <= 20, <= 24, else.",
+    ),
+    # ---- Lesson 03: A first risk model: logistic regression, odds ratios and the true risk ----
+    # notebooks/03_first_risk_model.ipynb, seed 2026: make_primary_care_cohort(10000, missingness="random",
+    # missing_rate=0.1), statin-naive complete cases, patient split 30%: 5,026 training patients, 356 events.
+    # Unpenalised LR on 8 predictors: OR of SBP per 10 mmHg 1.166 (per 1 mmHg 1.015); smoking OR 2.180,
+    # implying RR 1.610 at a 30% risk without smoking. Splines (4 knots, cubic, no bias column) for age and
+    # SBP: 16 parameters, 22.25 events per parameter (linear: 8, 44.5). Test set: the decision at 10%
+    # differs from the true-risk decision for 5.01% of patients with splines (5.52% linear). Recomputed in
+    # tests/test_lesson_03_first_risk_model.py.
+    "l03_ex1_or_sbp_per_10": _Question(
+        prompt="Odds ratio of systolic BP per 10 mmHg in the lesson's logistic regression.",
+        checker=_number(1.166, abs_tol=0.005),
+        hint="Read odds_ratios.loc['sbp', 'odds_ratio']: the table is already per 10 mmHg. An OR has no unit "
+        "of its own; it multiplies the odds.",
+        mistakes={
+            1.015: "That is the OR per 1 mmHg. The question asks per 10 mmHg: raise it to the power 10, or "
+            "read the table, which uses units={'sbp': 10}.",
+            0.153: "That is the log odds ratio per 10 mmHg (10 x coef). Exponentiate it to get the OR.",
+            0.015: "That is the coefficient (log odds ratio per 1 mmHg). The OR per 10 mmHg is exp(10 x coef).",
+        },
+    ),
+    "l03_ex2_rr_at_30_percent": _Question(
+        prompt="Risk ratio implied by the model's smoking odds ratio for a man whose risk without smoking is 30%.",
+        checker=_number(1.610, abs_tol=0.01),
+        hint="Call modelling.risk_ratio_from_odds_ratio(smoking_or, 0.30), with the risk as a proportion.",
+        mistakes={
+            2.180: "That is the odds ratio itself. Convert it at a risk of 0.30 with "
+            "modelling.risk_ratio_from_odds_ratio.",
+            1.42: "That is the crude risk ratio of the two-by-two table, for patients of all ages. The question "
+            "converts the model's OR at a risk of 30%.",
+        },
+        mistake_tol=0.01,
+    ),
+    "l03_ex3_epp_splines": _Question(
+        prompt="Events per parameter of the spline model in the training data.",
+        checker=_number(22.25, abs_tol=0.05),
+        hint="Divide the number of events in the training data, y_train.sum(), by the number of coefficients "
+        "of the spline model, spline_model[-1].coef_.size.",
+        mistakes={
+            44.5: "That is the linear model (8 parameters). The spline model has more: count "
+            "spline_model[-1].coef_.size.",
+            314.1: "That divides the number of patients, not events, by the parameters. Events limit a model.",
+            89.0: "That divides the events by the number of predictors (4 continuous), not by the parameters.",
+        },
+        mistake_tol=0.05,
+    ),
+    "l03_ex4_decisions_differ": _Question(
+        prompt="Proportion of test patients whose decision at 10% by the spline model differs from the "
+        "true-risk decision.",
+        checker=_number(0.0501, abs_tol=0.0005),
+        hint="Compare (p_spline >= THRESHOLD) with (p_true >= THRESHOLD), patient by patient, and take the mean "
+        "of the disagreements.",
+        mistakes={
+            0.0552: "That is the linear model. Use p_spline, the spline model's predicted risks.",
+            5.012: "That is a percentage: give a proportion between 0 and 1.",
+            0.9499: "That is the proportion whose decisions AGREE. Use != to count disagreements.",
+        },
+        mistake_tol=0.003,
+    ),
 }
 
 
@@ -573,9 +843,11 @@ def check(question_id: str, answer: Any) -> CheckResult:
             question_id, None, "Not answered yet: replace None with your answer.", question.hint
         )
     try:
-        passed, message = question.checker(answer)
+        # a checker returns (passed, message) or, to name what failed, (passed, message, hint)
+        passed, message, *case_hint = question.checker(answer)
     except Exception as exc:  # an odd answer type must never crash a learner's notebook
-        passed, message = False, f"Could not check this answer ({type(exc).__name__}: {exc})."
+        passed, message, case_hint = False, f"Could not check this answer ({type(exc).__name__}: {exc}).", []
     if passed:
         return CheckResult(question_id, True, message)
-    return CheckResult(question_id, False, message, _matching_mistake(question, answer) or question.hint)
+    hint = (case_hint[0] if case_hint else "") or _matching_mistake(question, answer) or question.hint
+    return CheckResult(question_id, False, message, hint)

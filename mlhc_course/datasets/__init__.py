@@ -34,7 +34,7 @@ from ._canonical import (
     load_ward_vitals,
 )
 from ._ehr import EHR_MESSINESS, EHRDataset, connect_ehr, make_ehr
-from ._framingham import framingham_cvd_risk
+from ._framingham import framingham_coefficients, framingham_cvd_risk
 from ._images import make_lesion_images
 from ._news2 import news2_risk_band, news2_score, news2_subscores
 from ._notes import make_clinical_notes
@@ -60,6 +60,7 @@ __all__ = [
     "load_ward_vitals",
     "load_clinical_notes",
     "framingham_cvd_risk",
+    "framingham_coefficients",
     "news2_score",
     "news2_subscores",
     "news2_risk_band",

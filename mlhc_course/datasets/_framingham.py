@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from .._validation import Options, check_param
 
-__all__ = ["framingham_cvd_risk", "MMOL_TO_MG_DL"]
+__all__ = ["framingham_cvd_risk", "framingham_coefficients", "MMOL_TO_MG_DL"]
 
 #: Cholesterol (total and HDL): mmol/L x 38.67 = mg/dL (the molar mass of cholesterol, 386.65 g/mol).
 MMOL_TO_MG_DL = 38.67
@@ -53,6 +54,35 @@ def _sex_index(sex: npt.ArrayLike) -> np.ndarray:
             f"(1 = male). Got {bad!r} instead."
         )
     return male.astype(np.intp)
+
+
+def framingham_coefficients() -> pd.DataFrame:
+    """The published coefficients of the Framingham general CVD equations, for women and men.
+
+    These are the true effects in the course's synthetic primary-care cohort: log hazard ratios per
+    unit of ln(age), ln(cholesterol, mg/dL), ln(SBP) and per yes against no for smoking and diabetes.
+
+    Returns
+    -------
+    coefficients : DataFrame
+        Index ``ln_age``, ``ln_total_chol``, ``ln_hdl_chol``, ``ln_sbp_untreated``, ``ln_sbp_treated``,
+        ``smoker``, ``diabetes``; columns ``female`` and ``male``. A fresh copy on every call.
+
+    See Also
+    --------
+    framingham_cvd_risk : The equation that uses them.
+
+    References
+    ----------
+    .. [1] D'Agostino RB Sr, Vasan RS, Pencina MJ, et al. General cardiovascular risk profile for use
+       in primary care: the Framingham Heart Study. Circulation 2008;117:743-753 (Table 2).
+
+    Examples
+    --------
+    >>> float(framingham_coefficients().loc["smoker", "male"])
+    0.65451
+    """
+    return pd.DataFrame.from_dict(_COEF, orient="index", columns=["female", "male"]).rename_axis("term")
 
 
 def framingham_linear_predictor(age, sex, total_chol, hdl_chol, sbp, bp_treated, smoker, diabetes):
