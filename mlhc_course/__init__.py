@@ -23,6 +23,7 @@ __all__ = [
     "splits",
     "audit",
     "reporting",
+    "survival",
     "exercises",
     "grading",
 ]

@@ -248,6 +248,61 @@ _QUESTIONS: dict[str, _Question] = {
             "event_recorded.",
         },
     ),
+    # ---- Lesson 10: Survival analysis: time, censoring and the C-index ----
+    # Lesson 10 (notebooks/10_survival_analysis.ipynb), exercise 1: make_primary_care_cohort(20000,
+    # random_state=2026) with survival.censor_at_rate(rate=0.15, random_state=2026): the naive 10-year risk
+    # (censored counted as event-free) is 0.048; complete cases 0.249, Kaplan-Meier 0.112; truth 0.102.
+    "l10_ex1_naive_risk_heavy_loss": _Question(
+        prompt="Naive 10-year risk (observed events by 10 years / all patients) with 15% extra loss a year.",
+        checker=_number(0.048, abs_tol=0.002),
+        hint="Call compare_estimates(0.15) and read the 'naive' entry. Give a proportion (0.05), not a "
+        "percentage (5).",
+        mistakes={
+            0.249: "That is the complete-case estimate. The naive one keeps everyone and counts the censored "
+            "as event-free.",
+            0.112: "That is the Kaplan-Meier estimate. The question asks for the naive one.",
+            0.086: "That is the naive estimate without extra loss. Use an extra loss of 0.15 a year.",
+            4.8: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+        mistake_tol=0.0015,
+    ),
+    # Lesson 10, exercise 2: Kaplan-Meier 10-year cumulative incidence 0.203 in statin users against 0.074
+    # in non-users (log-rank chi-square 711): confounding by indication.
+    "l10_ex2_statin_km": _Question(
+        prompt="Which group has the higher 10-year cumulative incidence of CVD: 'statin' or 'no statin'?",
+        checker=_choice("statin", ("statin", "no statin")),
+        hint="Compute survival.risk_at_horizon(t[group], e[group], HORIZON) for statin == 1 and statin == 0 "
+        "and compare.",
+        mistakes={
+            "no statin": "Statins lower the hazard, but look at the data: they are given to patients at high "
+            "risk. Compute the two cumulative incidences and compare.",
+        },
+    ),
+    # Lesson 10, exercise 3: Cox model with the Framingham terms and statin, men of the seed-2026 cohort:
+    # smoker HR 2.04 (95% CI 1.82 to 2.29); the true HR is exp(0.65451) = 1.92, the coefficient 0.714.
+    "l10_ex3_smoker_hr_men": _Question(
+        prompt="Estimated hazard ratio for current smoking in men (the Cox model of the lesson).",
+        checker=_number(2.04, abs_tol=0.01),
+        hint="Read cox_models['male'].hazard_ratios_['smoker'], or the 'estimated HR' column of the hazard "
+        "ratio table.",
+        mistakes={
+            0.714: "That is the coefficient, the log hazard ratio. The hazard ratio is exp(coef).",
+            1.92: "That is the true hazard ratio of the simulation. Give the model's estimate.",
+            1.72: "That is the estimate in women. The question asks about men.",
+        },
+    ),
+    # Lesson 10, exercise 4: make_primary_care_cohort(20000, random_state=2027): Harrell's C of
+    # framingham_risk is 0.772; lifelines' concordance_index given the risk itself returns 1 - C = 0.228.
+    "l10_ex4_cindex_framingham": _Question(
+        prompt="Harrell's C-index of the published Framingham risk in the validation cohort.",
+        checker=_number(0.772, abs_tol=0.003),
+        hint="Call metrics.concordance_index(t_val, e_val, validation['framingham_risk']): time, event, then "
+        "the risk (higher = worse).",
+        mistakes={
+            0.228: "That is 1 - C: lifelines' concordance_index expects a predicted survival time, so a risk "
+            "passed to it straight is read backwards. Use metrics.concordance_index.",
+        },
+    ),
 }
 
 

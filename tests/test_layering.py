@@ -21,6 +21,7 @@ LAYERS = {
     "datasets": 1,
     "metrics": 2,
     "splits": 2,
+    "survival": 2,
     "plots": 3,
     "audit": 3,
     "reporting": 3,
