@@ -24,6 +24,7 @@ __all__ = [
     "audit",
     "reporting",
     "survival",
+    "causal",
     "exercises",
     "grading",
 ]

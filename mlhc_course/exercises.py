@@ -303,6 +303,56 @@ _QUESTIONS: dict[str, _Question] = {
             "passed to it straight is read backwards. Use metrics.concordance_index.",
         },
     ),
+    # ---- Lesson 11: From prediction to treatment: confounding, propensity scores and the true effect ----
+    # Lesson 11 (notebooks/11_causal_inference.ipynb), exercise 1: make_primary_care_cohort(20000,
+    # random_state=2026): SMD of ln(age), statin users minus non-users, 1.206 before adjustment (-0.083 after
+    # stabilised IPW).
+    "l11_ex1_smd_ln_age": _Question(
+        prompt="Standardised mean difference of ln_age between statin users and non-users, before adjustment.",
+        checker=_number(1.206, abs_tol=0.01),
+        hint="Read balance.loc['ln_age', 'before'], or call causal.standardized_mean_difference(X, statin).",
+        mistakes={
+            -1.206: "The sign is reversed: the SMD is treated minus untreated, and statin users are older.",
+            -0.083: "That is the SMD after IPW. The question asks for the imbalance before any adjustment.",
+        },
+    ),
+    # Lesson 11, exercise 2: the propensity model without diabetes gives a stabilised-IPW HR of 0.854 (0.806
+    # with diabetes); the SMD of diabetes after that weighting is 0.346.
+    "l11_ex2_ipw_without_diabetes": _Question(
+        prompt="IPW hazard ratio of statin when diabetes is left out of the propensity model.",
+        checker=_number(0.854, abs_tol=0.005),
+        hint="Fit LogisticRegression(C=np.inf, max_iter=5000) on X.drop(columns='diabetes'), then "
+        "causal.ipw_weights(statin, p) and causal.weighted_cox_hr(time, event, statin, weights=w).hr.",
+        mistakes={
+            0.806: "That is the IPW HR with diabetes in the propensity model. Drop diabetes and refit.",
+            0.75: "That is the true HR. The question asks what the analysis with a confounder left out gives.",
+        },
+    ),
+    # Lesson 11, exercise 3: LDL one year after a statin is started is a mediator (post-treatment): adjusting
+    # for it blocks part of the effect (Hernan & Robins, Causal Inference: What If, 2020).
+    "l11_ex3_post_treatment_ldl": _Question(
+        prompt="Adjust the statin HR for LDL cholesterol measured one year after baseline: 'adjust' or "
+        "'do not adjust'?",
+        checker=_choice("do not adjust", ("adjust", "do not adjust")),
+        hint="Ask whether the variable is measured before or after the treatment decision, and whether the "
+        "statin changes it. Draw it into the DAG.",
+        mistakes={
+            "adjust": "LDL one year later is lowered by the statin: it lies on the path statin -> LDL -> CVD "
+            "(a mediator). Adjusting for it removes part of the effect you want to estimate.",
+        },
+    ),
+    # Lesson 11, exercise 4: logistic regression of event_recorded on age, male and statin: statin log-odds
+    # coefficient +0.201 (a marker of high risk); with all eight confounders it is -0.257.
+    "l11_ex4_prediction_coefficient": _Question(
+        prompt="Sign of the statin coefficient in the prediction model with age, sex and statin: 'positive' "
+        "or 'negative'?",
+        checker=_choice("positive", ("positive", "negative")),
+        hint="Print coefficients['statin'] from the prediction model of the lesson.",
+        mistakes={
+            "negative": "Statins do lower the risk, but this model does not adjust for the risk factors that "
+            "led to the prescription. Print the fitted coefficient.",
+        },
+    ),
 }
 
 

@@ -22,6 +22,7 @@ LAYERS = {
     "metrics": 2,
     "splits": 2,
     "survival": 2,
+    "causal": 2,
     "plots": 3,
     "audit": 3,
     "reporting": 3,
