@@ -25,6 +25,7 @@ __all__ = [
     "reporting",
     "survival",
     "causal",
+    "text",
     "exercises",
     "grading",
 ]

@@ -353,6 +353,44 @@ _QUESTIONS: dict[str, _Question] = {
             "led to the prescription. Print the fitted coefficient.",
         },
     ),
+    # ---- Lesson 12: Clinical text: from notes to features, and why negation matters ----
+    # Lesson 12 (notebooks/12_clinical_text.ipynb), exercise 1: load_clinical_notes() (2,000 notes): a keyword
+    # search for PE flags 870 notes, 292 of them confirmed: PPV 0.336 (sensitivity 1, prevalence 0.146).
+    "l12_ex1_keyword_ppv": _Question(
+        prompt="PPV of the keyword search for PE, as a proportion.",
+        checker=_number(0.336, abs_tol=0.003),
+        hint="Read keyword_table.loc['PPV', 'value']: confirmed PEs among the notes that mention PE. Give a "
+        "proportion (0.5), not a percentage (50).",
+        mistakes={
+            1.0: "That is the sensitivity. The PPV is the share of flagged notes that describe a confirmed PE.",
+            0.146: "That is the prevalence of confirmed PE among all notes. The PPV counts only flagged notes.",
+            33.6: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+    ),
+    # Lesson 12, exercise 2: "PE not excluded, started LMWH pending CTPA" is uncertain (ConText; "not excluded"
+    # is matched before "not").
+    "l12_ex2_not_excluded": _Question(
+        prompt="Status of PE in 'PE not excluded, started LMWH pending CTPA': 'affirmed', 'negated', "
+        "'uncertain', 'family' or 'historical'?",
+        checker=_choice("uncertain", ("affirmed", "negated", "uncertain", "family", "historical")),
+        hint="Run text.mention_status on the sentence, and ask whether the diagnosis is made, excluded or "
+        "still open.",
+        mistakes={
+            "negated": "'Not excluded' means the diagnosis is still open: it is uncertain, not negated. A rule "
+            "that reads 'not' alone gets this wrong.",
+            "affirmed": "LMWH was started while waiting for the CTPA: treatment is not a confirmed diagnosis.",
+        },
+    ),
+    # Lesson 12, exercise 3: trained on the notes that never spell out "pulmonary embolism" (1,800), the
+    # bag-of-words model finds 0 of the 76 confirmed PEs among the 200 notes that do (the rule finds all 76).
+    "l12_ex3_heldout_sensitivity": _Question(
+        prompt="Sensitivity of the bag-of-words model on the held-out phrasing, as a proportion.",
+        checker=_number(0.0, abs_tol=0.005),
+        hint="Read the 'sensitivity' column of the held-out phrasing table, row 'bag of words'.",
+        mistakes={
+            1.0: "That is the keyword + NegEx rule. The question asks about the bag-of-words model.",
+        },
+    ),
 }
 
 

@@ -23,6 +23,7 @@ LAYERS = {
     "splits": 2,
     "survival": 2,
     "causal": 2,
+    "text": 2,
     "plots": 3,
     "audit": 3,
     "reporting": 3,
