@@ -16,6 +16,7 @@ from lifelines.utils import concordance_index as lifelines_cindex
 
 from mlhc_course import datasets, exercises, metrics, survival
 from mlhc_course.datasets._framingham import _COEF
+from mlhc_course.datasets._primary_care import LOSS_TO_FOLLOW_UP_RATE
 
 SEED = 2026
 HORIZON = 10
@@ -91,6 +92,8 @@ def test_censoring_and_the_three_estimates(frame):
     est = _compare_estimates(frame, 0.0)
     assert est["naive"] < truth < est["complete_case"]  # too low, too high
     assert est["km"] == pytest.approx(truth, abs=0.005)  # "Kaplan-Meier is close to the truth"
+    assert truth == pytest.approx(0.102, abs=0.0005)  # "the true 10-year risk of 0.102" (exercise 1)
+    assert LOSS_TO_FOLLOW_UP_RATE == 0.03  # "3% a year in this simulation"
     assert ((e == 1) & (t > HORIZON)).sum() > 500  # events after year 10 exist and are many
 
 
@@ -102,6 +105,10 @@ def test_more_loss_makes_the_shortcuts_worse_and_km_drifts_about_a_point(frame):
     assert naive == sorted(naive, reverse=True) and complete == sorted(complete)
     assert all(abs(r["km"] - truth) < 0.015 for r in rows)  # "drifts by about a percentage point"
     assert abs(rows[-1]["km"] - truth) > 0.005
+    t20, e20 = survival.censor_at_rate(
+        frame["time_to_event_years"], frame["event_observed"], rate=0.20, random_state=SEED
+    )
+    assert np.mean((e20 == 0) & (t20 < HORIZON)) > 0.8  # "most patients are censored before 10 years"
 
 
 def test_smokers_are_younger_and_have_more_events(frame):

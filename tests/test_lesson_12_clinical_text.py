@@ -45,6 +45,9 @@ def split(notes):
 def test_notes_and_keyword_search(notes, found):
     y = notes["pulmonary_embolism"]
     assert len(notes) == 2000 and y.sum() == 292
+    counts = notes["pulmonary_embolism_mention"].astype(str).value_counts()
+    assert counts[["negated", "uncertain", "historical", "family"]].tolist() == [294, 144, 77, 63]
+    assert (found != "absent").sum() == 870
     keyword = (found != "absent").astype(int)
     table = metrics.confusion_metrics(y, keyword)["value"]
     assert (table["TP"], table["FP"], table["FN"]) == (292, 578, 0)
