@@ -25,6 +25,9 @@ __all__ = [
     "audit",
     "reporting",
     "imaging",
+    "survival",
+    "causal",
+    "text",
     "exercises",
     "grading",
 ]

@@ -774,6 +774,149 @@ _QUESTIONS: dict[str, _Question] = {
         },
         mistake_tol=0.003,
     ),
+    # ---- Lesson 10: Survival analysis: time, censoring and the C-index ----
+    # Lesson 10 (notebooks/10_survival_analysis.ipynb), exercise 1: make_primary_care_cohort(20000,
+    # random_state=2026) with survival.censor_at_rate(rate=0.15, random_state=2026): the naive 10-year risk
+    # (censored counted as event-free) is 0.048; complete cases 0.249, Kaplan-Meier 0.112; truth 0.102.
+    "l10_ex1_naive_risk_heavy_loss": _Question(
+        prompt="Naive 10-year risk (observed events by 10 years / all patients) with 15% extra loss a year.",
+        checker=_number(0.048, abs_tol=0.002),
+        hint="Call compare_estimates(0.15) and read the 'naive' entry. Give a proportion (0.05), not a "
+        "percentage (5).",
+        mistakes={
+            0.249: "That is the complete-case estimate. The naive one keeps everyone and counts the censored "
+            "as event-free.",
+            0.112: "That is the Kaplan-Meier estimate. The question asks for the naive one.",
+            0.086: "That is the naive estimate without extra loss. Use an extra loss of 0.15 a year.",
+            4.8: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+        mistake_tol=0.0015,
+    ),
+    # Lesson 10, exercise 2: Kaplan-Meier 10-year cumulative incidence 0.203 in statin users against 0.074
+    # in non-users (log-rank chi-square 711): confounding by indication.
+    "l10_ex2_statin_km": _Question(
+        prompt="Which group has the higher 10-year cumulative incidence of CVD: 'statin' or 'no statin'?",
+        checker=_choice("statin", ("statin", "no statin")),
+        hint="Compute survival.risk_at_horizon(t[group], e[group], HORIZON) for statin == 1 and statin == 0 "
+        "and compare.",
+        mistakes={
+            "no statin": "Statins lower the hazard, but look at the data: they are given to patients at high "
+            "risk. Compute the two cumulative incidences and compare.",
+        },
+    ),
+    # Lesson 10, exercise 3: Cox model with the Framingham terms and statin, men of the seed-2026 cohort:
+    # smoker HR 2.04 (95% CI 1.82 to 2.29); the true HR is exp(0.65451) = 1.92, the coefficient 0.714.
+    "l10_ex3_smoker_hr_men": _Question(
+        prompt="Estimated hazard ratio for current smoking in men (the Cox model of the lesson).",
+        checker=_number(2.04, abs_tol=0.01),
+        hint="Read cox_models['male'].hazard_ratios_['smoker'], or the 'estimated HR' column of the hazard "
+        "ratio table.",
+        mistakes={
+            0.714: "That is the coefficient, the log hazard ratio. The hazard ratio is exp(coef).",
+            1.92: "That is the true hazard ratio of the simulation. Give the model's estimate.",
+            1.72: "That is the estimate in women. The question asks about men.",
+        },
+    ),
+    # Lesson 10, exercise 4: make_primary_care_cohort(20000, random_state=2027): Harrell's C of
+    # framingham_risk is 0.772; lifelines' concordance_index given the risk itself returns 1 - C = 0.228.
+    "l10_ex4_cindex_framingham": _Question(
+        prompt="Harrell's C-index of the published Framingham risk in the validation cohort.",
+        checker=_number(0.772, abs_tol=0.003),
+        hint="Call metrics.concordance_index(t_val, e_val, validation['framingham_risk']): time, event, then "
+        "the risk (higher = worse).",
+        mistakes={
+            0.228: "That is 1 - C: lifelines' concordance_index expects a predicted survival time, so a risk "
+            "passed to it straight is read backwards. Use metrics.concordance_index.",
+        },
+    ),
+    # ---- Lesson 11: From prediction to treatment: confounding, propensity scores and the true effect ----
+    # Lesson 11 (notebooks/11_causal_inference.ipynb), exercise 1: make_primary_care_cohort(20000,
+    # random_state=2026): SMD of ln(age), statin users minus non-users, 1.206 before adjustment (-0.083 after
+    # stabilised IPW).
+    "l11_ex1_smd_ln_age": _Question(
+        prompt="Standardised mean difference of ln_age between statin users and non-users, before adjustment.",
+        checker=_number(1.206, abs_tol=0.01),
+        hint="Read balance.loc['ln_age', 'before'], or call causal.standardized_mean_difference(X, statin).",
+        mistakes={
+            -1.206: "The sign is reversed: the SMD is treated minus untreated, and statin users are older.",
+            -0.083: "That is the SMD after IPW. The question asks for the imbalance before any adjustment.",
+        },
+    ),
+    # Lesson 11, exercise 2: the propensity model without diabetes gives a stabilised-IPW HR of 0.854 (0.806
+    # with diabetes); the SMD of diabetes after that weighting is 0.346.
+    "l11_ex2_ipw_without_diabetes": _Question(
+        prompt="IPW hazard ratio of statin when diabetes is left out of the propensity model.",
+        checker=_number(0.854, abs_tol=0.005),
+        hint="Fit LogisticRegression(C=np.inf, max_iter=5000) on X.drop(columns='diabetes'), then "
+        "causal.ipw_weights(statin, p) and causal.weighted_cox_hr(time, event, statin, weights=w).hr.",
+        mistakes={
+            0.806: "That is the IPW HR with diabetes in the propensity model. Drop diabetes and refit.",
+            0.75: "That is the true HR. The question asks what the analysis with a confounder left out gives.",
+        },
+    ),
+    # Lesson 11, exercise 3: LDL one year after a statin is started is a mediator (post-treatment): adjusting
+    # for it blocks part of the effect (Hernan & Robins, Causal Inference: What If, 2020).
+    "l11_ex3_post_treatment_ldl": _Question(
+        prompt="Adjust the statin HR for LDL cholesterol measured one year after baseline: 'adjust' or "
+        "'do not adjust'?",
+        checker=_choice("do not adjust", ("adjust", "do not adjust")),
+        hint="Ask whether the variable is measured before or after the treatment decision, and whether the "
+        "statin changes it. Draw it into the DAG.",
+        mistakes={
+            "adjust": "LDL one year later is lowered by the statin: it lies on the path statin -> LDL -> CVD "
+            "(a mediator). Adjusting for it removes part of the effect you want to estimate.",
+        },
+    ),
+    # Lesson 11, exercise 4: logistic regression of event_recorded on age, male and statin: statin log-odds
+    # coefficient +0.201 (a marker of high risk); with all eight confounders it is -0.257.
+    "l11_ex4_prediction_coefficient": _Question(
+        prompt="Sign of the statin coefficient in the prediction model with age, sex and statin: 'positive' "
+        "or 'negative'?",
+        checker=_choice("positive", ("positive", "negative")),
+        hint="Print coefficients['statin'] from the prediction model of the lesson.",
+        mistakes={
+            "negative": "Statins do lower the risk, but this model does not adjust for the risk factors that "
+            "led to the prescription. Print the fitted coefficient.",
+        },
+    ),
+    # ---- Lesson 12: Clinical text: from notes to features, and why negation matters ----
+    # Lesson 12 (notebooks/12_clinical_text.ipynb), exercise 1: load_clinical_notes() (2,000 notes): a keyword
+    # search for PE flags 870 notes, 292 of them confirmed: PPV 0.336 (sensitivity 1, prevalence 0.146).
+    "l12_ex1_keyword_ppv": _Question(
+        prompt="PPV of the keyword search for PE, as a proportion.",
+        checker=_number(0.336, abs_tol=0.003),
+        hint="Read keyword_table.loc['PPV', 'value']: confirmed PEs among the notes that mention PE. Give a "
+        "proportion (0.5), not a percentage (50).",
+        mistakes={
+            1.0: "That is the sensitivity. The PPV is the share of flagged notes that describe a confirmed PE.",
+            0.146: "That is the prevalence of confirmed PE among all notes. The PPV counts only flagged notes.",
+            33.6: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+    ),
+    # Lesson 12, exercise 2: "PE not excluded, started LMWH pending CTPA" is uncertain (ConText; "not excluded"
+    # is matched before "not").
+    "l12_ex2_not_excluded": _Question(
+        prompt="Status of PE in 'PE not excluded, started LMWH pending CTPA': 'affirmed', 'negated', "
+        "'uncertain', 'family' or 'historical'?",
+        checker=_choice("uncertain", ("affirmed", "negated", "uncertain", "family", "historical")),
+        hint="Run text.mention_status on the sentence, and ask whether the diagnosis is made, excluded or "
+        "still open.",
+        mistakes={
+            "negated": "'Not excluded' means the diagnosis is still open: it is uncertain, not negated. A rule "
+            "that reads 'not' alone gets this wrong.",
+            "affirmed": "LMWH was started while waiting for the CTPA: treatment is not a confirmed diagnosis.",
+        },
+    ),
+    # Lesson 12, exercise 3: trained on the notes that never spell out "pulmonary embolism" (1,800), the
+    # bag-of-words model finds 0 of the 76 confirmed PEs among the 200 notes that do (the rule finds all 76).
+    "l12_ex3_heldout_sensitivity": _Question(
+        prompt="Sensitivity of the bag-of-words model on the held-out phrasing, as a proportion.",
+        checker=_number(0.0, abs_tol=0.005),
+        hint="Read the 'sensitivity' column of the held-out phrasing table, row 'bag of words'.",
+        mistakes={
+            1.0: "That is the keyword + NegEx rule. The question asks about the bag-of-words model.",
+        },
+    ),
 }
 
 
