@@ -448,6 +448,8 @@ class _Submission:
 
     async def _run_tests(self) -> None:
         tests_nb = _tests_notebook(self.nb, self.spec)
+        if not any(_is_test_cell(c) for c in tests_nb.cells):
+            return  # nothing to test: no second kernel
         self.server = _answers.AnswerServer(self._ask_student, self.events)
         sockets: list[str] = []
 

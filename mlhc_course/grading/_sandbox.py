@@ -408,7 +408,7 @@ def _probe_command(policy: SandboxPolicy, ipc_dir: str) -> list[str]:
 
 @functools.lru_cache(maxsize=8)
 def _probe(signature: tuple) -> str | None:
-    policy = SandboxPolicy(**dict(signature))
+    policy = SandboxPolicy(**{k: v for k, v in signature if not k.startswith("_")})
     exe = shutil.which("bwrap")
     if exe is None:
         return "bwrap is not installed"
@@ -442,6 +442,7 @@ def _signature(policy: SandboxPolicy) -> tuple:
         ("process_limit", policy.process_limit),
         ("cpu_limit", policy.cpu_limit),
         ("use_bwrap", True),
+        ("_exe", shutil.which("bwrap")),
     )
 
 
