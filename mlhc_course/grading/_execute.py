@@ -273,8 +273,9 @@ class GradingClient(Execute):
         return await super().async_wait_for_reply(msg_id, cell)
 
     # -- kernel life cycle ---------------------------------------------------------------------
-    async def start(self, make_km, *, attempts: int = START_ATTEMPTS) -> None:
+    async def start(self, make_km, *, attempts: int | None = None) -> None:
         """Start a kernel (retrying); raise :class:`GraderFailure` if it never becomes ready."""
+        attempts = attempts or START_ATTEMPTS
         last = None
         for attempt in range(1, attempts + 1):
             self.km = make_km()
@@ -291,7 +292,8 @@ class GradingClient(Execute):
                 last = exc
                 self.events.append(f"{self.role} kernel start attempt {attempt} failed: {type(exc).__name__}")
                 await self.stop()
-                await asyncio.sleep(2 * attempt)
+                if attempt < attempts:
+                    await asyncio.sleep(2 * attempt)
         raise GraderFailure(
             f"the {self.role} kernel could not be started after {attempts} attempts "
             f"({type(last).__name__}: {last})"
