@@ -271,7 +271,7 @@ def _points(course, assignment, student):
         ("huge_output", "output truncated"),
         ("attack_grader_files", None),
         ("monkeypatch", "assigns to an attribute of a library module"),
-        ("monkeypatch_during_test", "assigns to an attribute of a library module"),
+        ("monkeypatch_during_test", None),  # patches an alias; the scan need not see it: no effect anyway
     ],
 )
 def test_bad_submission_gets_the_score_it_deserves(graded, case, note):
