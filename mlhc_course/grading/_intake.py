@@ -228,7 +228,8 @@ def stage_submission(
             if path is not None:
                 extra.pop(path.stem)
         if path is None:
-            intake.reasons.append(f"{nb_id}.ipynb: missing from the submission")
+            if not any(r.startswith(f"{nb_id}.ipynb: ") for r in intake.reasons):
+                intake.reasons.append(f"{nb_id}.ipynb: missing from the submission")
             continue
         nb, reason, notes = _read_notebook(path)
         intake.notes.extend(notes)
