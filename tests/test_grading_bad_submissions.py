@@ -161,7 +161,7 @@ except OSError as exc:
 """
     cases["attack_grader_files"] = (variant(lambda nb: _prepend(_answers(nb)[0], attack)), "ref_correct")
 
-    # monkeypatching assert helpers and numpy before the tests (undone by the guard)
+    # monkeypatching assert helpers and numpy before the tests: the tests run in another kernel
     patch = (
         "import math, builtins, numpy, numpy.testing\n"
         "math.isclose = lambda *a, **k: True\n"
@@ -191,7 +191,7 @@ except OSError as exc:
             count=1,
         )
 
-    cases["monkeypatch_during_test"] = (variant(patch_during_test), None)
+    cases["monkeypatch_during_test"] = (variant(patch_during_test), "ref_correct")
     return cases
 
 
@@ -270,7 +270,8 @@ def _points(course, assignment, student):
         ("renamed_notebook", "renamed"),
         ("huge_output", "output truncated"),
         ("attack_grader_files", None),
-        ("monkeypatch", "monkeypatching detected"),
+        ("monkeypatch", "assigns to an attribute of a library module"),
+        ("monkeypatch_during_test", None),  # patches an alias; the scan need not see it: no effect anyway
     ],
 )
 def test_bad_submission_gets_the_score_it_deserves(graded, case, note):
@@ -308,9 +309,9 @@ def test_unreadable_submission_gets_zero_and_a_reason(graded, case, reason):
         ("infinite_loop", ["CellTimeoutError"]),
         ("huge_memory", ["MemoryError"]),
         ("sys_exit", ["SystemExit"]),
-        ("os_exit", ["KernelDied", "NotRun"]),
-        ("kernel_crash", ["KernelDied", "NotRun"]),
-        ("uninterruptible_loop", ["CellTimeoutError", "NotRun"]),
+        ("os_exit", ["KernelDied"]),
+        ("kernel_crash", ["KernelDied"]),
+        ("uninterruptible_loop", ["CellTimeoutError"]),
     ],
 )
 def test_runaway_code_reasons_are_logged_in_the_cells(graded, case, marks):
@@ -346,17 +347,17 @@ def _ids(run):
     return [r.student_id for r in run.results]
 
 
-def test_monkeypatching_during_a_test_fails_that_test(graded):
-    course, assignment, _, run = graded
-    first_test = graded_cells(_autograded(course, assignment, "monkeypatch_during_test"))[0]
-    assert (
-        _cell_scores(course, assignment, "monkeypatch_during_test")[
-            first_test.metadata["nbgrader"]["grade_id"]
-        ]
-        == 0
-    )
-    assert "TamperingDetected" in json.dumps(first_test.outputs)
-    assert any("while the tests ran" in n for n in run.result("monkeypatch_during_test").notes)
+def test_abnormal_ends_are_in_the_grading_log(graded):
+    # the instructor guide promises that every MemoryError, SystemExit and kernel death is noted
+    _, _, _, run = graded
+    for case, word in [
+        ("huge_memory", "MemoryError"),
+        ("sys_exit", "SystemExit"),
+        ("os_exit", "abnormal end"),
+        ("kernel_crash", "abnormal end"),
+        ("infinite_loop", "timed out"),
+    ]:
+        assert any(word in n for n in run.result(case).notes), (case, run.result(case).notes)
 
 
 def test_gradebook_is_consistent_after_the_batch(graded):
@@ -386,4 +387,4 @@ def test_report_lists_the_failures_and_the_notes(graded, tmp_path):
     assert "ref_correct" not in failures
     notes = text.split("Notes from grading")[1]
     assert "deleted by the student (restored from the source)" in notes
-    assert "monkeypatching detected" in notes
+    assert "assigns to an attribute of a library module" in notes

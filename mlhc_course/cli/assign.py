@@ -170,7 +170,22 @@ def collect(
     help="Characters of printed/display output kept per cell.",
 )
 @click.option(
-    "--no-sandbox", is_flag=True, help="Run student code without bubblewrap (limits still apply). Unsafe."
+    "--data-file",
+    "data_files",
+    multiple=True,
+    help="A file of the assignment's source folder that kernels may read (repeatable). Nothing else is copied.",
+)
+@click.option(
+    "--max-processes", default=64, show_default=True, type=click.IntRange(min=8), help="Processes per kernel."
+)
+@click.option(
+    "--cpu-time", default=600, show_default=True, type=click.IntRange(min=1), help="CPU seconds per kernel."
+)
+@click.option("--max-disk", default="512M", show_default=True, help="Total bytes a kernel may write.")
+@click.option(
+    "--no-sandbox",
+    is_flag=True,
+    help="Grade WITHOUT bubblewrap (limits still apply). Unsafe; without this flag grading refuses to run unsandboxed.",
 )
 @course_option
 @db_option
@@ -184,6 +199,10 @@ def grade(
     memory,
     max_file_size,
     max_output,
+    data_files,
+    max_processes,
+    cpu_time,
+    max_disk,
     no_sandbox,
     course_dir,
     db,
@@ -194,7 +213,9 @@ def grade(
 
     Broken or hostile submissions never stop the batch: each gets the score it earns, or zero with a
     reason; both are in the grading log and in `mlhc assign report`. Re-running is idempotent.
-    Exit code 1 if any submission failed to grade.
+    Student code runs in a bubblewrap sandbox and the tests in a second, fresh kernel; without a
+    working sandbox, grading refuses (exit 1) unless --no-sandbox is given. Exit code 1 if any
+    submission failed or could not be graded (a kernel that cannot start is never a zero).
     """
     _quiet_nbgrader(verbose)
     course = _open(course_dir, db)
@@ -213,18 +234,31 @@ def grade(
                 err=True,
             )
 
-    run = autograde(
-        course,
-        assignment_id,
-        students=list(students) or None,
-        jobs=jobs,
-        timeout=timeout,
-        memory_limit=memory_limit,
-        file_size_limit=file_limit,
-        output_limit=max_output,
-        sandbox=False if no_sandbox else None,
-        progress=progress,
-    )
+    from ..grading import SandboxUnavailable
+
+    try:
+        run = autograde(
+            course,
+            assignment_id,
+            students=list(students) or None,
+            jobs=jobs,
+            timeout=timeout,
+            memory_limit=memory_limit,
+            file_size_limit=file_limit,
+            output_limit=max_output,
+            sandbox=False if no_sandbox else None,
+            progress=progress,
+            data_files=list(data_files),
+            process_limit=max_processes,
+            cpu_limit=cpu_time,
+            disk_limit=_size(max_disk),
+        )
+    except SandboxUnavailable as exc:
+        click.echo(f"Error: refusing to grade: {exc}", err=True)
+        sys.exit(1)
+    except ValueError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
     failed = run.failed
     if not quiet:
         click.echo(

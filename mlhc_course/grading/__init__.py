@@ -5,8 +5,10 @@ own converters, preprocessors and gradebook. What this package adds:
 
 - :func:`collect_submissions`: unpack an LMS zip into ``submitted/``, with a configurable file-name
   pattern, and a summary of every file it could not place;
-- :func:`autograde`: parallel grading (``jobs`` kernels at once), each kernel in a bubblewrap sandbox
-  with memory, file-size, time and output limits, robust to broken and hostile submissions;
+- :func:`autograde`: parallel grading (``jobs`` notebooks at once). Each notebook runs in a
+  bubblewrap sandbox (mounted by allow-list, with whole-submission limits); its tests run in a second,
+  fresh sandboxed kernel that only receives the student's answers. Grading refuses to run without
+  the sandbox unless told ``sandbox=False``;
 - :func:`generate_feedback`: nbgrader's feedback, with hidden tests redacted by default;
 - :func:`export_grades` and :func:`grade_report`: a CSV of grades and an HTML/PNG report.
 
@@ -23,7 +25,7 @@ from ._course import Course, open_course
 from ._feedback import generate_feedback
 from ._release import find_leaks, release_assignment
 from ._report import export_grades, grade_report
-from ._sandbox import SandboxPolicy, bwrap_works
+from ._sandbox import SandboxPolicy, SandboxUnavailable, bwrap_works, check_sandbox
 from ._synthetic import make_submission
 
 __all__ = [
@@ -39,6 +41,8 @@ __all__ = [
     "read_grading_log",
     "SandboxPolicy",
     "bwrap_works",
+    "check_sandbox",
+    "SandboxUnavailable",
     "generate_feedback",
     "export_grades",
     "grade_report",

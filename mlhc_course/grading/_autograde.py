@@ -38,8 +38,16 @@ from nbgrader.preprocessors import DeduplicateIds, OverwriteCells
 
 from . import _execute
 from ._course import Course
-from ._intake import Intake, copy_timestamp, list_submissions, stage_submission
-from ._sandbox import DEFAULT_FILE_SIZE_LIMIT, DEFAULT_MEMORY_LIMIT, SandboxPolicy, warn_if_unsandboxed
+from ._intake import Intake, copy_timestamp, data_files, list_submissions, stage_submission
+from ._sandbox import (
+    DEFAULT_CPU_LIMIT,
+    DEFAULT_DISK_LIMIT,
+    DEFAULT_FILE_SIZE_LIMIT,
+    DEFAULT_MEMORY_LIMIT,
+    DEFAULT_PROCESS_LIMIT,
+    SandboxPolicy,
+    require_sandbox,
+)
 
 log = logging.getLogger("mlhc_course.grading")
 
@@ -145,8 +153,10 @@ class SubmissionResult:
     Attributes
     ----------
     student_id : str
-    status : {"graded", "failed"}
-        ``"failed"`` means nothing could be executed; the gradebook then holds zeros.
+    status : {"graded", "failed", "not graded"}
+        ``"failed"``: the submission itself is unusable (missing, unreadable); the gradebook then
+        holds zeros. ``"not graded"``: the grading machinery failed (a kernel could not start);
+        the gradebook is left as it was and the command exits non-zero -- never the student's zero.
     score, max_score : float
         Total score in the gradebook after this run (auto plus any manual scores) and the maximum.
     reasons : list of str
@@ -189,8 +199,13 @@ class GradingRun:
 
     @property
     def failed(self) -> list[SubmissionResult]:
-        """Results with a failure reason."""
-        return [r for r in self.results if r.status == "failed" or r.reasons]
+        """Results with a failure reason (including those not graded)."""
+        return [r for r in self.results if r.status != "graded" or r.reasons]
+
+    @property
+    def not_graded(self) -> list[SubmissionResult]:
+        """Submissions the grading machinery could not grade (not the student's fault)."""
+        return [r for r in self.results if r.status == "not graded"]
 
 
 def grading_log_path(course: Course, assignment_id: str) -> Path:
@@ -326,6 +341,10 @@ def autograde(
     output_limit: int = _execute.DEFAULT_OUTPUT_LIMIT,
     sandbox: bool | None = None,
     progress: Callable[[SubmissionResult, int, int], None] | None = None,
+    data_files: list[str] | None = None,
+    process_limit: int = DEFAULT_PROCESS_LIMIT,
+    cpu_limit: int = DEFAULT_CPU_LIMIT,
+    disk_limit: int = DEFAULT_DISK_LIMIT,
 ) -> GradingRun:
     """Autograde submissions in parallel, in a sandbox, into nbgrader's gradebook.
 
@@ -338,17 +357,24 @@ def autograde(
     students : list of str, default=None
         Student ids to grade; ``None`` grades every folder under ``submitted/*/{assignment_id}``.
     jobs : int, default=None
-        Kernels running at once; ``None`` means ``os.cpu_count()``.
+        Notebooks graded at once; ``None`` means ``os.cpu_count()``.
     timeout : int, default=None
         Per-cell timeout in seconds; ``None`` keeps nbgrader's configured ``Execute.timeout``.
     memory_limit, file_size_limit : int
-        Address-space and file-size limits of each kernel, in bytes.
+        Address-space limit of each kernel process and largest file it may write, in bytes.
     output_limit : int, default=1_000_000
         Characters of stream and display output kept per cell.
     sandbox : bool, default=None
-        ``None`` uses bubblewrap if it works here (with a loud warning if not); ``False`` disables it.
+        ``None`` (or ``True``) requires the bubblewrap sandbox and raises
+        :class:`SandboxUnavailable` if it cannot run here; ``False`` grades without it (unsafe).
     progress : callable, default=None
         Called as ``progress(result, done, total)`` after each student.
+    data_files : list of str, default=None
+        Files of the assignment's *source* folder that kernels may read (bound read-only into their
+        working folder). Nothing else from the source folder, and nothing the student added, is.
+    process_limit, cpu_limit, disk_limit : int
+        Per kernel: processes, CPU seconds (all processes together where cgroups exist) and total
+        bytes written.
 
     Returns
     -------
@@ -359,6 +385,8 @@ def autograde(
     ------
     ValueError
         If the assignment has no source notebooks, or a parameter is out of range.
+    SandboxUnavailable
+        If the sandbox is required but cannot run here (grading fails closed).
 
     See Also
     --------
@@ -367,9 +395,9 @@ def autograde(
 
     Notes
     -----
-    Student kernels run inside bubblewrap with ``prlimit`` limits; the notebook client and all
-    gradebook writes stay in this process. See the module docstrings of ``_sandbox`` and
-    ``_execute`` for exactly what is isolated and how hostile notebooks are handled.
+    Each notebook runs in a sandboxed student kernel; the tests run in a second, fresh sandboxed
+    kernel that receives only the student's answers (see ``_execute`` and ``_answers``). The
+    notebook client and all gradebook writes stay in this process.
 
     Examples
     --------
@@ -382,163 +410,262 @@ def autograde(
             "Another autograde run is in progress in this process; run them one after the other."
         )
     try:
-        return _autograde(
-            course,
-            assignment_id,
-            students=students,
+        options = _Options(
             jobs=jobs,
             timeout=timeout,
             memory_limit=memory_limit,
             file_size_limit=file_size_limit,
             output_limit=output_limit,
             sandbox=sandbox,
-            progress=progress,
+            data_files=list(data_files or []),
+            process_limit=process_limit,
+            cpu_limit=cpu_limit,
+            disk_limit=disk_limit,
         )
+        return _autograde(course, assignment_id, students, options, progress)
     finally:
         _RUN_LOCK.release()
 
 
-def _autograde(
-    course,
-    assignment_id,
-    *,
-    students,
-    jobs,
-    timeout,
-    memory_limit,
-    file_size_limit,
-    output_limit,
-    sandbox,
-    progress,
-) -> GradingRun:
+@dataclass
+class _Options:
+    jobs: int | None
+    timeout: int | None
+    memory_limit: int
+    file_size_limit: int
+    output_limit: int
+    sandbox: bool | None
+    data_files: list[str]
+    process_limit: int
+    cpu_limit: int
+    disk_limit: int
+
+    def check(self) -> None:
+        self.jobs = (os.cpu_count() or 1) if self.jobs is None else self.jobs
+        for name, value, low in (
+            ("jobs", self.jobs, 1),
+            ("memory_limit", self.memory_limit, 64 * 1024**2),
+            ("file_size_limit", self.file_size_limit, 1),
+            ("process_limit", self.process_limit, 8),
+            ("cpu_limit", self.cpu_limit, 1),
+            ("disk_limit", self.disk_limit, 1024**2),
+            ("timeout", 1 if self.timeout is None else self.timeout, 1),
+        ):
+            if value < low:
+                raise ValueError(
+                    f"The {name!r} parameter must be an int in the range [{low}, inf). Got {value!r} instead."
+                )
+
+    def policy(self, course: Course) -> SandboxPolicy:
+        return SandboxPolicy.for_course(
+            course,
+            memory_limit=self.memory_limit,
+            file_size_limit=self.file_size_limit,
+            use_bwrap=self.sandbox is not False,
+            tmp_size=self.disk_limit,
+            process_limit=self.process_limit,
+            cpu_limit=self.cpu_limit,
+        )
+
+
+def _autograde(course, assignment_id, students, options: _Options, progress) -> GradingRun:
     start = time.perf_counter()
     course.check_assignment(assignment_id)
-    jobs = (os.cpu_count() or 1) if jobs is None else jobs
-    if jobs < 1:
-        raise ValueError(f"The 'jobs' parameter must be an int in the range [1, inf). Got {jobs!r} instead.")
-    for name, value, low in (
-        ("memory_limit", memory_limit, 64 * 1024**2),
-        ("file_size_limit", file_size_limit, 1),
-    ):
-        if value < low:
-            raise ValueError(
-                f"The {name!r} parameter must be an int in the range [{low}, inf). Got {value!r} instead."
-            )
-    if timeout is not None and timeout < 1:
-        raise ValueError(
-            f"The 'timeout' parameter must be an int in the range [1, inf). Got {timeout!r} instead."
-        )
+    options.check()
+    files = data_files(course.path("source", assignment_id), options.data_files)
+    policy = options.policy(course)
+    sandboxed = require_sandbox(policy)  # fails closed before anything is written
     ensure_assignment_in_gradebook(course, assignment_id)
-
-    submitted_root = course.directory("submitted")
-    available = list_submissions(submitted_root, assignment_id)
+    available = list_submissions(course.directory("submitted"), assignment_id)
     wanted = available if students is None else list(students)
-    policy = SandboxPolicy.for_course(
-        course, memory_limit=memory_limit, file_size_limit=file_size_limit, use_bwrap=sandbox
-    )
-    sandboxed = warn_if_unsandboxed(policy) if sandbox is not False else False
-    if sandbox is False:
-        log.warning("Grading without a sandbox (sandbox=False): student code runs with the grader's rights.")
-    notebook_ids = course.notebook_ids(assignment_id)
-    release_dir = course.path("release", assignment_id)
     staging = Path(tempfile.mkdtemp(prefix="mlhc-staging-"))
     config = _grading_config(course, staging)
-    client_kwargs = {"output_limit": output_limit}
-    if timeout is not None:
-        client_kwargs["timeout"] = timeout
-        config.Execute.timeout = timeout
-    runner = _execute.ParallelRunner(jobs, policy, config, client_kwargs)
+    client_kwargs = {"output_limit": options.output_limit}
+    if options.timeout is not None:
+        client_kwargs["timeout"] = options.timeout
+        config.Execute.timeout = options.timeout
+    runner = _execute.ParallelRunner(options.jobs, policy, config, client_kwargs)
+    notebook_ids = course.notebook_ids(assignment_id)
     _execute._ACTIVE.update(
         runner=runner,
         events={},
-        order={(assignment_id, nb_id): _source_order(course, assignment_id, nb_id) for nb_id in notebook_ids},
+        order={(assignment_id, nb): _source_order(course, assignment_id, nb) for nb in notebook_ids},
+        specs={(assignment_id, nb): _notebook_spec(course, assignment_id, nb, files) for nb in notebook_ids},
     )
-    results: list[SubmissionResult] = []
     try:
-        # Intake and prefetch, student by student, so that kernels start after the first one:
-        # each staged notebook goes through nbgrader's own sanitising preprocessors and starts
-        # executing right away, ``jobs`` at a time.
-        sanitizers = [pp(config=config) for pp in config.Autograde.sanitize_preprocessors]
-        source_dir = course.path("source", assignment_id)
-        release_cache: dict[str, object] = {}
-        intakes: dict[str, Intake] = {}
-        for student in wanted:
-            folder = submitted_root / student / assignment_id
-            staged = staging / student / assignment_id
-            if not folder.is_dir():
-                intakes[student] = Intake(student, reasons=[f"no submission folder {folder}"])
-                continue
-            intake = stage_submission(student, folder, staged, notebook_ids, release_dir, release_cache)
-            intakes[student] = intake
-            copy_timestamp(folder, staged)
-            for nb_id in intake.usable:
-                resources = {
-                    "unique_key": nb_id,
-                    "nbgrader": {
-                        "student": student,
-                        "assignment": assignment_id,
-                        "notebook": nb_id,
-                        "db_url": course.db_url,
-                    },
-                    "metadata": {"path": str(staged)},
-                }
-                try:
-                    nb = nbformat.read(staged / f"{nb_id}.ipynb", as_version=4)
-                    for sanitize in sanitizers:
-                        nb, resources = sanitize(nb, resources)
-                except Exception as exc:  # nbgrader's own pass reports the same error for this student
-                    log.debug("prefetch of %s/%s failed: %s", student, nb_id, exc)
-                    continue
-                runner.prefetch((student, assignment_id, nb_id), nb, [str(staged), str(source_dir)])
-
-        # Bookkeeping, one student at a time, through nbgrader's Autograde converter.
-        for done, (student, intake) in enumerate(intakes.items(), start=1):
-            t0 = time.perf_counter()
-            result = SubmissionResult(
-                student, "graded", reasons=list(intake.reasons), notes=list(intake.notes)
-            )
-            staged = staging / student / assignment_id
-            if not intake.usable:
-                result.status = "failed"
-                shutil.rmtree(course.path("autograded", assignment_id, student), ignore_errors=True)
-                _zero_grades(course, assignment_id, student, staged)
-            else:
-                outcome = course.run_converter(
-                    "Autograde", assignment_id, student, config=config, force=True, create_student=True
-                )
-                for nb_id in intake.usable:
-                    result.notes.extend(
-                        f"{nb_id}: {event}"
-                        for event in _execute._ACTIVE["events"].pop((student, assignment_id, nb_id), [])
-                    )
-                if not outcome["success"]:
-                    result.status = "failed"
-                    result.reasons.extend(_error_lines(outcome.get("log", "")))
-                    _zero_grades(course, assignment_id, student, staged)
-            result.score, result.max_score = _score(course, assignment_id, student)
-            result.seconds = time.perf_counter() - t0
-            results.append(result)
-            level = logging.WARNING if result.status == "failed" or result.reasons else logging.INFO
-            log.log(
-                level,
-                "%s: %s %.1f/%.1f %s",
-                student,
-                result.status,
-                result.score,
-                result.max_score,
-                "; ".join(result.reasons),
-            )
-            if progress is not None:
-                progress(result, done, len(intakes))
+        intakes = _intake_and_prefetch(course, assignment_id, wanted, staging, config, runner)
+        results = _bookkeeping(course, assignment_id, intakes, staging, config, runner, progress)
     finally:
         runner.close()
-        _execute._ACTIVE.update(runner=None, events={}, order={})
+        _execute._ACTIVE.update(runner=None, events={}, order={}, specs={})
         shutil.rmtree(staging, ignore_errors=True)
+    path = _write_log(course, assignment_id, results)
+    return GradingRun(assignment_id, results, sandboxed, options.jobs, time.perf_counter() - start, str(path))
 
+
+def _notebook_spec(course: Course, assignment_id: str, nb_id: str, files: dict) -> _execute.NotebookSpec:
+    source = nbformat.read(course.path("source", assignment_id) / f"{nb_id}.ipynb", as_version=4)
+    return _execute.spec_from_source(source, files)
+
+
+def _intake_and_prefetch(course, assignment_id, wanted, staging, config, runner) -> dict[str, Intake]:
+    """Stage each submission and start executing its notebooks right away, ``jobs`` at a time.
+
+    Each staged notebook goes through nbgrader's own sanitising preprocessors first, exactly as
+    nbgrader's ``Autograde`` will, so that the prefetched result matches what it asks for.
+    """
+    sanitizers = [pp(config=config) for pp in config.Autograde.sanitize_preprocessors]
+    submitted_root = course.directory("submitted")
+    release_dir = course.path("release", assignment_id)
+    notebook_ids = course.notebook_ids(assignment_id)
+    release_cache: dict[str, object] = {}
+    intakes: dict[str, Intake] = {}
+    for student in wanted:
+        folder = submitted_root / student / assignment_id
+        staged = staging / student / assignment_id
+        if not folder.is_dir():
+            intakes[student] = Intake(student, reasons=[f"no submission folder {folder}"])
+            continue
+        intake = stage_submission(student, folder, staged, notebook_ids, release_dir, release_cache)
+        intakes[student] = intake
+        copy_timestamp(folder, staged)
+        for nb_id in intake.usable:
+            nb = _sanitized(course, assignment_id, student, nb_id, staged, sanitizers)
+            if nb is not None:
+                key = (student, assignment_id, nb_id)
+                runner.prefetch(key, nb, _execute._ACTIVE["specs"][(assignment_id, nb_id)])
+    return intakes
+
+
+def _sanitized(course, assignment_id, student, nb_id, staged, sanitizers) -> NotebookNode | None:
+    resources = {
+        "unique_key": nb_id,
+        "nbgrader": {
+            "student": student,
+            "assignment": assignment_id,
+            "notebook": nb_id,
+            "db_url": course.db_url,
+        },
+        "metadata": {"path": str(staged)},
+    }
+    try:
+        nb = nbformat.read(staged / f"{nb_id}.ipynb", as_version=4)
+        for sanitize in sanitizers:
+            nb, resources = sanitize(nb, resources)
+    except Exception as exc:  # nbgrader's own pass reports the same error for this student
+        log.debug("prefetch of %s/%s failed: %s", student, nb_id, exc)
+        return None
+    return nb
+
+
+def _bookkeeping(course, assignment_id, intakes, staging, config, runner, progress) -> list[SubmissionResult]:
+    """Grade the students one by one through nbgrader's ``Autograde`` (the only gradebook writer)."""
+    results: list[SubmissionResult] = []
+    for done, (student, intake) in enumerate(intakes.items(), start=1):
+        t0 = time.perf_counter()
+        result = SubmissionResult(student, "graded", reasons=list(intake.reasons), notes=list(intake.notes))
+        staged = staging / student / assignment_id
+        if not intake.usable:
+            result.status = "failed"
+            shutil.rmtree(course.path("autograded", assignment_id, student), ignore_errors=True)
+            _zero_grades(course, assignment_id, student, staged)
+        else:
+            _grade_one(course, assignment_id, student, intake, result, staged, config, runner)
+        if result.status != "not graded":
+            result.score, result.max_score = _score(course, assignment_id, student)
+        result.seconds = time.perf_counter() - t0
+        results.append(result)
+        level = logging.INFO if result.status == "graded" and not result.reasons else logging.WARNING
+        log.log(
+            level,
+            "%s: %s %.1f/%.1f %s",
+            student,
+            result.status,
+            result.score,
+            result.max_score,
+            "; ".join(result.reasons),
+        )
+        if progress is not None:
+            progress(result, done, len(intakes))
+    return results
+
+
+def _grade_one(course, assignment_id, student, intake, result, staged, config, runner) -> None:
+    failure = _machinery_failure(runner, student, assignment_id, intake.usable)
+    if failure is None:
+        existed = _has_submission(course, assignment_id, student)
+        outcome = course.run_converter(
+            "Autograde", assignment_id, student, config=config, force=True, create_student=True
+        )
+        for nb_id in intake.usable:
+            events = _execute._ACTIVE["events"].pop((student, assignment_id, nb_id), [])
+            result.notes.extend(f"{nb_id}: {event}" for event in events)
+        if outcome["success"]:
+            return
+        if "GraderFailure" not in outcome.get("log", ""):
+            result.status = "failed"
+            result.reasons.extend(_error_lines(outcome.get("log", "")))
+            _zero_grades(course, assignment_id, student, staged)
+            return
+        failure = next(
+            (
+                line.split("GraderFailure:", 1)[1].strip()
+                for line in outcome["log"].splitlines()
+                if "GraderFailure:" in line
+            ),
+            "a kernel could not be started",
+        )
+        if not existed:
+            _remove_submission(course, assignment_id, student)
+    result.status = "not graded"
+    result.reasons.append(
+        f"not graded: the grading machinery failed ({failure}); re-run grade for this student"
+    )
+    shutil.rmtree(course.path("autograded", assignment_id, student), ignore_errors=True)
+
+
+def _machinery_failure(runner, student, assignment_id, notebook_ids) -> str | None:
+    """Wait for the prefetched runs; the message of a :class:`GraderFailure`, if one happened."""
+    for nb_id in notebook_ids:
+        future = runner.peek((student, assignment_id, nb_id))
+        if future is None:
+            continue
+        try:
+            future.result()
+        except _execute.GraderFailure as exc:
+            runner.take((student, assignment_id, nb_id), NotebookNode(cells=[]))
+            return str(exc)
+        except Exception:  # nbgrader's pass will run it again and report
+            continue
+    return None
+
+
+def _has_submission(course: Course, assignment_id: str, student_id: str) -> bool:
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as gb:
+        try:
+            gb.find_submission(assignment_id, student_id)
+        except MissingEntry:
+            return False
+    return True
+
+
+def _remove_submission(course: Course, assignment_id: str, student_id: str) -> None:
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as gb:
+        try:
+            gb.remove_submission(assignment_id, student_id)
+        except MissingEntry:
+            pass
+
+
+def _write_log(course: Course, assignment_id: str, results: list[SubmissionResult]) -> Path:
     path = grading_log_path(course, assignment_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     logbook = read_grading_log(course, assignment_id)
     for r in results:
         logbook[r.student_id] = asdict(r)
     path.write_text(json.dumps(logbook, indent=1, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    return GradingRun(assignment_id, results, sandboxed, jobs, time.perf_counter() - start, str(path))
+    return path

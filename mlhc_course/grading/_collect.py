@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import shutil
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ class CollectSummary:
         Existing submission folders moved aside before being replaced.
     renamed_ids : dict of str to str
         Ids as found in the zip, mapped to the (sanitised) folder names used.
+    renamed_files : list of (str, str, str)
+        ``(student_id, name in the zip, name used)`` for every file saved under another name
+        (an LMS re-upload suffix removed, or a name matched to the expected notebook).
     """
 
     collected: dict[str, list[str]] = field(default_factory=dict)
@@ -64,6 +68,7 @@ class CollectSummary:
     skipped_existing: list[str] = field(default_factory=list)
     backed_up: list[str] = field(default_factory=list)
     renamed_ids: dict[str, str] = field(default_factory=dict)
+    renamed_files: list[tuple[str, str, str]] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [f"Collected {len(self.collected)} submission(s)."]
@@ -72,6 +77,9 @@ class CollectSummary:
         if self.renamed_ids:
             lines.append("Student ids changed to safe folder names:")
             lines += [f"  {old!r} -> {new}" for old, new in sorted(self.renamed_ids.items())]
+        if self.renamed_files:
+            lines.append("Files saved under the assignment's notebook name:")
+            lines += [f"  {sid}: {old!r} -> {new}" for sid, old, new in self.renamed_files]
         if self.skipped_existing:
             lines.append(
                 f"Kept {len(self.skipped_existing)} existing submission(s) (use --force to replace; the old "
@@ -159,84 +167,110 @@ def collect_submissions(
     archive = Path(archive)
     if not zipfile.is_zipfile(archive):
         raise ValueError(f"The 'archive' parameter must be a zip file. Got {str(archive)!r} instead.")
-    if pattern is not None:
-        compiled = [re.compile(pattern)]
-        if "student_id" not in compiled[0].groupindex:
-            raise ValueError(
-                f"The 'pattern' parameter must have a named group (?P<student_id>...). Got {pattern!r} instead."
-            )
-    else:
-        compiled = [re.compile(p) for p in DEFAULT_PATTERNS]
+    compiled = _compile_patterns(pattern)
     expected = course.notebook_ids(assignment_id)
     summary = CollectSummary()
-    placed: dict[str, dict[str, zipfile.ZipInfo]] = {}
-
     with zipfile.ZipFile(archive) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            name = unicodedata.normalize("NFC", info.filename.replace("\\", "/"))
-            parts = PurePosixPath(name).parts
-            if parts and (
-                parts[0] == "__MACOSX" or parts[-1] in _IGNORED_NAMES or parts[-1].startswith("._")
-            ):
-                summary.unmatched.append((name, "operating-system metadata, ignored"))
-                continue
-            if info.file_size > MAX_MEMBER_SIZE:
-                summary.unmatched.append(
-                    (name, f"larger than {MAX_MEMBER_SIZE // 1024**2} MB, not extracted")
-                )
-                continue
-            match = next((m for m in (p.match(name) for p in compiled) if m), None)
-            if match is None:
-                summary.unmatched.append((name, "matches no student-id pattern"))
-                continue
-            raw_id = match.group("student_id")
-            sid = _safe_id(raw_id)
-            if not sid:
-                summary.unmatched.append((name, f"empty student id {raw_id!r}"))
-                continue
-            if sid != raw_id:
-                summary.renamed_ids[raw_id] = sid
-            file = match.groupdict().get("file") or PurePosixPath(name).name
-            file = _notebook_name(PurePosixPath(file).name, expected)
-            if file in ("", ".", "..") or "/" in file:
-                summary.unmatched.append((name, "no usable file name"))
-                continue
-            previous = placed.setdefault(sid, {}).get(file)
-            if previous is not None:
-                older, newer = sorted([previous, info], key=lambda i: (i.date_time, i.filename))
-                summary.unmatched.append(
-                    (older.filename, f"superseded by a later upload for {sid}: {newer.filename}")
-                )
-                info = newer
-            placed[sid][file] = info
-
+        placed = _match_members(zf, compiled, expected, summary)
         stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         for sid, files in sorted(placed.items()):
             dest = course.path("submitted", assignment_id, sid)
-            if dest.exists() and any(dest.iterdir()):
-                if not force:
-                    summary.skipped_existing.append(sid)
-                    for info in files.values():
-                        summary.unmatched.append(
-                            (info.filename, f"{sid} already has a submission (use force)")
-                        )
-                    continue
-                backup = (
-                    course.directory("submitted").parent / "submitted_backup" / stamp / sid / assignment_id
-                )
-                backup.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(dest), str(backup))
-                summary.backed_up.append(str(backup))
-            dest.mkdir(parents=True, exist_ok=True)
-            latest = None
-            for file, info in sorted(files.items()):
-                with zf.open(info) as src, open(dest / file, "wb") as out:
-                    shutil.copyfileobj(src, out)
-                when = _dt.datetime(*info.date_time)
-                latest = when if latest is None else max(latest, when)
-            if latest is not None:
-                (dest / "timestamp.txt").write_text(latest.strftime("%Y-%m-%d %H:%M:%S.%f"), encoding="utf-8")
+            if not _make_room(course, assignment_id, sid, dest, files, force, stamp, summary):
+                continue
+            _extract(zf, files, dest)
             summary.collected[sid] = sorted(files)
     return summary
+
+
+def _compile_patterns(pattern: str | None) -> list[re.Pattern]:
+    if pattern is None:
+        return [re.compile(p) for p in DEFAULT_PATTERNS]
+    compiled = re.compile(pattern)
+    if "student_id" not in compiled.groupindex:
+        raise ValueError(
+            f"The 'pattern' parameter must have a named group (?P<student_id>...). Got {pattern!r} instead."
+        )
+    return [compiled]
+
+
+def _member_problem(info: zipfile.ZipInfo, name: str) -> str | None:
+    """Why a zip member is not collected (metadata, a link or special file, too large), or None."""
+    parts = PurePosixPath(name).parts
+    if parts and (parts[0] == "__MACOSX" or parts[-1] in _IGNORED_NAMES or parts[-1].startswith("._")):
+        return "operating-system metadata, ignored"
+    mode = (info.external_attr >> 16) & 0o170000
+    if mode == stat.S_IFLNK:
+        return "a symbolic link, not collected"
+    if mode not in (0, stat.S_IFREG):
+        return "not a regular file (a device, FIFO or socket entry), not collected"
+    if info.file_size > MAX_MEMBER_SIZE:
+        return f"larger than {MAX_MEMBER_SIZE // 1024**2} MB, not extracted"
+    return None
+
+
+def _match_members(zf, compiled, expected, summary: CollectSummary) -> dict[str, dict[str, zipfile.ZipInfo]]:
+    """Student id -> file name -> member, keeping the latest upload of each file."""
+    placed: dict[str, dict[str, zipfile.ZipInfo]] = {}
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        name = unicodedata.normalize("NFC", info.filename.replace("\\", "/"))
+        problem = _member_problem(info, name)
+        match = None if problem else next((m for m in (p.match(name) for p in compiled) if m), None)
+        if problem is None and match is None:
+            problem = "matches no student-id pattern"
+        sid = _safe_id(match.group("student_id")) if match else ""
+        if problem is None and not sid:
+            problem = f"empty student id {match.group('student_id')!r}"
+        original = PurePosixPath(match.groupdict().get("file") or name).name if match else ""
+        file = _notebook_name(original, expected)
+        if problem is None and (file in ("", ".", "..") or "/" in file):
+            problem = "no usable file name"
+        if problem is not None:
+            summary.unmatched.append((name, problem))
+            continue
+        if sid != match.group("student_id"):
+            summary.renamed_ids[match.group("student_id")] = sid
+        if file != original:
+            summary.renamed_files.append((sid, original, file))
+        previous = placed.setdefault(sid, {}).get(file)
+        if previous is not None:
+            older, newer = sorted([previous, info], key=lambda i: (i.date_time, i.filename))
+            summary.unmatched.append(
+                (older.filename, f"superseded by a later upload for {sid}: {newer.filename}")
+            )
+            info = newer
+        placed[sid][file] = info
+    return placed
+
+
+def _make_room(course, assignment_id, sid, dest: Path, files, force, stamp, summary) -> bool:
+    """Whether ``dest`` may be written: empty, or backed up first when ``force``."""
+    if not (dest.exists() and any(dest.iterdir())):
+        return True
+    if not force:
+        summary.skipped_existing.append(sid)
+        for info in files.values():
+            summary.unmatched.append((info.filename, f"{sid} already has a submission (use force)"))
+        return False
+    backup = course.directory("submitted").parent / "submitted_backup" / stamp / sid / assignment_id
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(dest), str(backup))
+    summary.backed_up.append(str(backup))
+    return True
+
+
+def _extract(zf, files: dict[str, zipfile.ZipInfo], dest: Path) -> None:
+    """Write each member as a regular file (never a link) and record the latest upload time."""
+    dest.mkdir(parents=True, exist_ok=True)
+    latest = None
+    for file, info in sorted(files.items()):
+        target = dest / file
+        if target.is_symlink():
+            target.unlink()
+        with zf.open(info) as src, open(target, "wb") as out:
+            shutil.copyfileobj(src, out)
+        when = _dt.datetime(*info.date_time)
+        latest = when if latest is None else max(latest, when)
+    if latest is not None:
+        (dest / "timestamp.txt").write_text(latest.strftime("%Y-%m-%d %H:%M:%S.%f"), encoding="utf-8")

@@ -1,38 +1,48 @@
-"""Executing submissions: nbgrader's ``Execute`` preprocessor, run in sandboxed kernels, in parallel.
+"""Executing submissions: the student's cells in one sandboxed kernel, the tests in another.
+
+Every notebook is executed by two kernels, each in its own sandbox (:mod:`._sandbox`):
+
+1. the **student kernel** runs the submission top to bottom, exactly as the student saw it: their
+   cells, the instructor's locked cells and the *visible* part of each test cell (hidden tests never
+   enter this kernel). Its outputs are what the feedback shows for the student's cells;
+2. the **tests kernel** is fresh. It runs only instructor code from the source notebook -- the locked
+   set-up cells and the full test cells, hidden tests included -- and, before each test cell, receives
+   the student's answers as data or as proxies that run the student's functions in the student
+   kernel (:mod:`._answers`). Its outputs are the test cells' outputs, which nbgrader scores.
+
+No student code ever runs in the tests kernel, so nothing the student does to their interpreter
+(IPython's transformers and hooks, ``builtins``, NumPy, files beside the notebook) can change how the
+tests run. There is no guard to get around: the tests' interpreter is out of the student's reach.
 
 :class:`GradingClient` *is* nbgrader's ``Execute`` preprocessor (an nbclient ``NotebookClient``), so
-cells run and outputs are recorded exactly as ``nbgrader autograde`` would record them, with four
-additions for hostile notebooks:
+cells run and outputs are recorded as ``nbgrader autograde`` would record them, with these additions:
 
-- the kernel lives in the sandbox (:mod:`._sandbox`) and is started by :class:`SandboxedKernelManager`;
 - a kernel that dies (``os._exit()``, a segfault, the memory limit) or stops answering interrupts is
-  reported in the cell that killed it, and every later code cell gets a "not run" error, so their tests
-  score zero instead of counting as passed (an empty grade cell would otherwise pass);
+  reported in the cell that killed it, and every later code cell gets a "not run" error; the
+  student kernel is then restarted and the cells before the fatal one replayed, so that earlier
+  answers still reach the tests;
 - stream and display output is capped per cell (errors are always kept: they decide the grade);
-- an integrity guard snapshots ``builtins``, ``math``, ``numpy``, ``numpy.testing`` (and similar
-  modules as they are imported) and IPython's hooks when the kernel starts; before every grade cell it
-  restores anything the student's code replaced, and if something is replaced *while* a test runs, that
-  test fails with ``TamperingDetected``.
+- every ``MemoryError``, ``SystemExit``, ``KeyboardInterrupt`` and ``RecursionError``, and the CPU
+  budget, are noted in the grading log;
+- a kernel that cannot start is retried; if it still cannot, :class:`GraderFailure` is raised: a
+  failure of the grading machinery is never the student's zero.
 
-:class:`ParallelRunner` runs these clients ``jobs`` at a time on an asyncio loop in a background thread,
+:class:`ParallelRunner` runs notebooks ``jobs`` at a time on an asyncio loop in a background thread,
 so that the grading thread can keep doing nbgrader's (serial) gradebook bookkeeping meanwhile.
-:class:`SandboxedExecute` is the drop-in replacement for ``Execute`` in nbgrader's ``Autograde``
-pipeline: it takes the result the runner already computed for exactly this notebook, or runs it now.
+:class:`SandboxedExecute` is the drop-in replacement for ``Execute`` in nbgrader's ``Autograde``.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import hashlib
 import json
 import os
-import secrets
-import shutil
-import tempfile
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 import nbformat
@@ -41,122 +51,58 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Integer
+from traitlets import Integer
 
+from . import _answers
 from ._sandbox import SandboxedKernelManager, SandboxPolicy
 
 #: Default cap on the stream and display output kept per cell (1 MB of text).
 DEFAULT_OUTPUT_LIMIT = 1_000_000
-
-_GUARD_SETUP = r"""
-def __mlhc_make_guard(nonce):
-    import builtins, json, sys, types
-    for name in ("math", "operator", "numpy", "numpy.testing"):
-        try:
-            __import__(name)
-        except Exception:
-            pass
-    watch = ("builtins", "math", "operator", "functools", "statistics", "unittest", "numpy",
-             "numpy.testing", "numpy.linalg", "pandas", "pandas.testing", "sklearn.metrics",
-             "mlhc_course.metrics", "mlhc_course.exercises")
-    skip = {"builtins": {"_", "__", "___", "input", "raw_input", "get_ipython", "display", "exit", "quit",
-                         "__IPYTHON__", "help"}}
-    snaps, modules, aliases = {}, {}, {}
-    ip = get_ipython()
-    hooks = {a: list(getattr(ip, a)) for a in
-             ("ast_transformers", "input_transformers_post", "input_transformers_cleanup")}
-
-    def snapshot():
-        for name in watch:
-            mod = sys.modules.get(name)
-            if mod is not None and name not in snaps:
-                snaps[name] = {k: v for k, v in vars(mod).items() if k not in skip.get(name, ())}
-                modules[name] = mod
-
-    def check(expected):
-        restored = []
-        for name, snap in snaps.items():
-            mod = modules[name]
-            if sys.modules.get(name) is not mod:
-                sys.modules[name] = mod
-                restored.append("sys.modules[%r]" % name)
-            current = vars(mod)
-            for key, value in snap.items():
-                if current.get(key, snap) is not value:
-                    try:
-                        setattr(mod, key, value)
-                    except Exception:
-                        pass
-                    restored.append(name + "." + key)
-        snapshot()
-        ns = ip.user_ns
-        for key, modname in expected.items():
-            mod = sys.modules.get(modname)
-            if mod is not None and ns.get(key) is not mod:
-                ns[key] = mod
-                aliases[key] = mod
-                restored.append("the name %r (should be the module %s)" % (key, modname))
-        for key, mod in list(aliases.items()):
-            if ns.get(key) is not mod:
-                ns[key] = mod
-                restored.append("the name %r (was the module %s)" % (key, mod.__name__))
-        for key, value in list(ns.items()):
-            if isinstance(value, types.ModuleType) and not key.startswith("_"):
-                aliases.setdefault(key, value)
-        for attr, original in hooks.items():
-            if list(getattr(ip, attr)) != original:
-                setattr(ip, attr, list(original))
-                restored.append("IPython " + attr)
-        if ip.custom_exceptions:
-            ip.set_custom_exc((), None)
-            restored.append("IPython custom exception handler")
-        return json.dumps([nonce, restored])
-
-    snapshot()
-    return check
-
-import sys as __mlhc_sys, types as __mlhc_types
-__mlhc_mod = __mlhc_types.ModuleType("_mlhc_guard")
-__mlhc_mod.check = __mlhc_make_guard(__NONCE__)
-__mlhc_sys.modules["_mlhc_guard"] = __mlhc_mod
-del __mlhc_make_guard, __mlhc_sys, __mlhc_types, __mlhc_mod
-"""
+#: How many times a kernel start is tried before the submission is marked not graded.
+START_ATTEMPTS = 3
 
 _UNRESPONSIVE = "the kernel did not respond to an interrupt after the timeout and was killed"
+_ABNORMAL = ("MemoryError", "SystemExit", "KeyboardInterrupt", "RecursionError")
 
-_GUARD_CHECK = "__import__('_mlhc_guard').check(%s)"
+
+class GraderFailure(RuntimeError):
+    """The grading machinery failed (e.g. a kernel could not start): the submission is not graded."""
 
 
-def locked_imports(nb: NotebookNode) -> dict[str, str]:
-    """Names that the instructor's locked cells bind to modules (``import numpy as np`` -> np: numpy).
+@dataclass
+class NotebookSpec:
+    """What grading one notebook of an assignment needs besides the submission.
 
-    ``from package import name`` is included too; the guard only acts on it if ``package.name`` is
-    an imported module.
+    Attributes
+    ----------
+    program : list of (str, str, bool)
+        The instructor's cells the tests kernel runs, in source order: ``(grade_id, source,
+        is_test)`` for each locked code cell and each test cell, hidden tests included.
+    answer_names : list of str
+        Names the released answer cells bind (the student's answers): always taken from the student.
+    files : dict of str to str
+        Allow-listed data files: name in the working folder -> file in the instructor's source.
     """
-    names: dict[str, str] = {}
-    for cell in nb.cells:
+
+    program: list[tuple[str, str, bool]] = field(default_factory=list)
+    answer_names: list[str] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+def spec_from_source(source_nb: NotebookNode, files: dict[str, str] | None = None) -> NotebookSpec:
+    """The :class:`NotebookSpec` of a source notebook (the instructor's, with solutions)."""
+    spec = NotebookSpec(files=dict(files or {}))
+    for cell in source_nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type != "code" or not (
-            meta.get("locked") or (meta.get("grade") and not meta.get("solution"))
-        ):
+        if cell.cell_type != "code" or not meta.get("grade_id"):
             continue
-        try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    if alias.asname:
-                        names[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        names[top] = top
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                for alias in node.names:
-                    if alias.name != "*":
-                        names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return names
+        if meta.get("solution"):
+            for name in _answers.bound_names(cell.source):
+                if name not in spec.answer_names:
+                    spec.answer_names.append(name)
+        elif meta.get("locked") or meta.get("grade"):
+            spec.program.append((meta["grade_id"], cell.source, bool(meta.get("grade"))))
+    return spec
 
 
 def _error_output(ename: str, evalue: str) -> NotebookNode:
@@ -181,39 +127,30 @@ class GradingClient(Execute):
     output_limit = Integer(
         DEFAULT_OUTPUT_LIMIT, help="Characters of stream/display output kept per cell."
     ).tag(config=True)
-    guard = Bool(True, help="Restore monkeypatched builtins/numpy/IPython hooks before each test cell.").tag(
-        config=True
-    )
     unresponsive_grace = Integer(10, help="Seconds to wait past the timeout before killing the kernel.").tag(
         config=True
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.pop("guard", None)  # the integrity guard is gone: the tests run in their own kernel
         super().__init__(*args, **kwargs)
         self.events: list[str] = []
+        self.role = "student"
         self._dead: str | None = None
+        self.death_cell: int | None = None
         self._out_chars: dict[int, int] = {}
         self._truncated: set[int] = set()
-        self._nonce = secrets.token_hex(8)
-        self._expected_modules: dict[str, str] | None = None
+        self.before_test = None
 
-    # -- setup -------------------------------------------------------------------------------
-    async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        if self.guard:
-            reply = await self._silent(_GUARD_SETUP.replace("__NONCE__", repr(self._nonce)), timeout=60)
-            if reply is None or reply["content"].get("status") != "ok":
-                self.events.append("the integrity guard could not be installed in the kernel")
-                self.guard = False
-        return kc
-
-    async def _silent(self, code: str, *, timeout: float, user_expressions: dict | None = None):
+    async def silent(self, code: str, *, timeout: float, user_expressions: dict | None = None):
+        """Run ``code`` without recording it; return the shell reply, or None on timeout/death."""
         msg_id = self.kc.execute(
             code, silent=True, store_history=False, user_expressions=user_expressions or {}
         )
-        deadline = asyncio.get_running_loop().time() + timeout
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         while True:
-            remaining = deadline - asyncio.get_running_loop().time()
+            remaining = deadline - loop.time()
             if remaining <= 0:
                 return None
             try:
@@ -224,19 +161,6 @@ class GradingClient(Execute):
                 continue
             if msg["parent_header"].get("msg_id") == msg_id:
                 return msg
-
-    async def _check_guard(self) -> list[str] | None:
-        """Run the guard; return what it restored, or None if the guard itself was tampered with."""
-        if self._expected_modules is None:
-            self._expected_modules = locked_imports(self.nb)
-        check = _GUARD_CHECK % json.dumps(self._expected_modules)
-        reply = await self._silent("", timeout=30, user_expressions={"r": check})
-        try:
-            result = reply["content"]["user_expressions"]["r"]
-            nonce, restored = json.loads(eval(result["data"]["text/plain"], {"__builtins__": {}}))  # noqa: S307
-        except Exception:
-            return None
-        return restored if nonce == self._nonce else None
 
     # -- output cap ----------------------------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):
@@ -277,20 +201,8 @@ class GradingClient(Execute):
         if self._dead is not None:
             cell.outputs = [_error_output("NotRun", f"this cell was not run because {self._dead}")]
             return cell
-        is_test = _is_test_cell(cell)
-        if is_test and self.guard:
-            restored = await self._check_guard()
-            if restored is None:
-                self.events.append(f"cell {cell_index}: the grader's integrity guard was tampered with")
-                cell.outputs = [
-                    _error_output("TamperingDetected", "the grader's integrity check was tampered with")
-                ]
-                return cell
-            if restored:
-                self.events.append(
-                    f"cell {cell_index}: monkeypatching detected and undone before the tests ran: "
-                    + ", ".join(sorted(set(restored)))
-                )
+        if self.before_test is not None and _is_test_cell(cell):
+            await self.before_test(cell)
         # nbclient's own timeout interrupts the kernel; this outer limit catches a kernel that
         # ignores the interrupt (and nbclient's wait for its idle message).
         hard_limit = None if not self.timeout else self.timeout + self.iopub_timeout + self.unresponsive_grace
@@ -302,13 +214,13 @@ class GradingClient(Execute):
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
-            await self._kill()
+            await self.kill()
             self._kernel_gone(cell, cell_index, "CellTimeoutError", _UNRESPONSIVE)
             return cell
         try:
             task.result()
         except CellTimeoutError:  # no idle message after the interrupt: the kernel is stuck
-            await self._kill()
+            await self.kill()
             self._kernel_gone(cell, cell_index, "CellTimeoutError", _UNRESPONSIVE)
             return cell
         except DeadKernelError:
@@ -319,35 +231,39 @@ class GradingClient(Execute):
                 "the kernel died while running this cell (os._exit(), a crash, or the memory limit)",
             )
             return cell
+        await self._after_cell(cell, cell_index)
+        return cell
+
+    async def _after_cell(self, cell, cell_index: int) -> None:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error" and out.get("ename") in _ABNORMAL:
+                self.events.append(f"cell {cell_index}: abnormal end: {out['ename']}")
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
             self.events.append(f"cell {cell_index}: timed out after {self.timeout} s and was interrupted")
-            if await self._silent("pass", timeout=self.unresponsive_grace) is None:
-                await self._kill()
+            if await self.silent("pass", timeout=self.unresponsive_grace) is None:
+                await self.kill()
                 self._kernel_gone(cell, cell_index, None, _UNRESPONSIVE)
-                return cell
-        if is_test and self.guard:
-            restored = await self._check_guard()
-            if restored is None or restored:
-                what = (
-                    "the grader's integrity guard" if restored is None else ", ".join(sorted(set(restored)))
-                )
-                self.events.append(
-                    f"cell {cell_index}: code replaced {what} while the tests ran; test failed"
-                )
-                cell.outputs.append(
-                    _error_output(
-                        "TamperingDetected", f"the code under test replaced {what} while the tests ran"
-                    )
-                )
-        return cell
+                return
+        used = self.km.cgroup.cpu_seconds() if hasattr(self.km, "cgroup") else None
+        if used is not None and used > self.km.policy.cpu_limit:
+            await self.kill()
+            self._kernel_gone(
+                cell,
+                cell_index,
+                "CPUBudgetExceeded",
+                f"the submission used more than {self.km.policy.cpu_limit} CPU seconds and was stopped",
+            )
 
     def _kernel_gone(self, cell, cell_index: int, ename: str | None, reason: str) -> None:
         if ename is not None:
             cell.outputs = list(cell.get("outputs", [])) + [_error_output(ename, reason)]
         self._dead = f"{reason} in cell {cell_index}"
-        self.events.append(f"cell {cell_index}: {reason}; later cells were not run")
+        self.death_cell = cell_index
+        self.events.append(f"cell {cell_index}: abnormal end: {reason}; later cells were not run")
 
-    async def _kill(self) -> None:
+    async def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.km.cgroup.kill()
         with contextlib.suppress(Exception):
             await self.km.kill_kernel()
 
@@ -355,6 +271,48 @@ class GradingClient(Execute):
         if self._dead is not None:
             return None
         return await super().async_wait_for_reply(msg_id, cell)
+
+    # -- kernel life cycle ---------------------------------------------------------------------
+    async def start(self, make_km, *, attempts: int | None = None) -> None:
+        """Start a kernel (retrying); raise :class:`GraderFailure` if it never becomes ready."""
+        attempts = attempts or START_ATTEMPTS
+        last = None
+        for attempt in range(1, attempts + 1):
+            self.km = make_km()
+            self.kc = None
+            try:
+                await self.async_start_new_kernel()
+                await self.async_start_new_kernel_client()
+                msg_id = self.kc.kernel_info()
+                reply = await self.async_wait_for_reply(msg_id)
+                if reply is None:
+                    raise RuntimeError("no reply to kernel_info")
+                return
+            except Exception as exc:  # jupyter_client and nbclient raise several types here
+                last = exc
+                self.events.append(f"{self.role} kernel start attempt {attempt} failed: {type(exc).__name__}")
+                await self.stop()
+                if attempt < attempts:
+                    await asyncio.sleep(2 * attempt)
+        raise GraderFailure(
+            f"the {self.role} kernel could not be started after {attempts} attempts "
+            f"({type(last).__name__}: {last})"
+        )
+
+    async def stop(self) -> None:
+        km = self.km
+        if km is None:
+            return
+        with contextlib.suppress(Exception):
+            if self.kc is not None:
+                self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            await km.shutdown_kernel(now=True)
+        with contextlib.suppress(Exception):
+            await km.cleanup_resources()
+        if hasattr(km, "cleanup_dirs"):
+            km.cleanup_dirs()
+        self.kc = None
 
 
 def notebook_key(nb: NotebookNode) -> str:
@@ -368,31 +326,188 @@ def notebook_key(nb: NotebookNode) -> str:
     return h.hexdigest()
 
 
-def _copy_workdir(src_dirs) -> str:
-    workdir = tempfile.mkdtemp(prefix="mlhc-run-")
-    if isinstance(src_dirs, (str, os.PathLike)):
-        src_dirs = [src_dirs]
-    for src_dir in src_dirs or []:
-        if not os.path.isdir(src_dir):
-            continue
-        shutil.copytree(
-            src_dir,
-            workdir,
-            dirs_exist_ok=True,
-            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
-            symlinks=False,
-            ignore_dangling_symlinks=True,
+def _student_view(nb: NotebookNode) -> NotebookNode:
+    """The submission as the student ran it: every test cell reduced to its visible part."""
+    view = copy.deepcopy(nb)
+    for cell in view.cells:
+        if _is_test_cell(cell):
+            cell.source = _answers.visible_part(cell.source)
+    return view
+
+
+def _tests_notebook(nb: NotebookNode, spec: NotebookSpec) -> NotebookNode:
+    """The instructor's program for the tests kernel (falls back to the submission's locked cells)."""
+    program = spec.program or [
+        (c.metadata["nbgrader"]["grade_id"], c.source, _is_test_cell(c))
+        for c in nb.cells
+        if c.cell_type == "code"
+        and c.metadata.get("nbgrader", {}).get("grade_id")
+        and (c.metadata["nbgrader"].get("locked") or _is_test_cell(c))
+    ]
+    cells = []
+    for gid, source, is_test in program:
+        cell = nbformat.v4.new_code_cell(source)
+        cell.metadata["nbgrader"] = {
+            "grade_id": gid,
+            "grade": is_test,
+            "solution": False,
+            "locked": True,
+            "schema_version": 3,
+            "points": 1 if is_test else 0,
+        }
+        cells.append(cell)
+    return nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(nb.metadata))
+
+
+class _Submission:
+    """Runs one notebook: the student kernel, then the tests kernel that asks it for answers."""
+
+    def __init__(self, runner: ParallelRunner, nb: NotebookNode, spec: NotebookSpec):
+        self.runner = runner
+        self.nb = nb
+        self.spec = spec
+        self.events: list[str] = []
+        self.student: GradingClient | None = None
+        self.tests: GradingClient | None = None
+        self.server: _answers.AnswerServer | None = None
+
+    def _client(self, nb: NotebookNode, role: str) -> GradingClient:
+        client = GradingClient(config=self.runner.config, **self.runner.client_kwargs)
+        NotebookClient.__init__(client, nb, None)  # as nbconvert's ExecutePreprocessor.preprocess does
+        client.role = role
+        client.events = self.events
+        client.resources = {"metadata": {}}
+        client.reset_execution_trackers()
+        return client
+
+    def _km(self, ipc_hook=None):
+        kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "python3")
+        km = SandboxedKernelManager.create(self.runner.policy, self.spec.files, kernel_name=kernel_name)
+        if ipc_hook is not None:
+            ipc_hook(km)
+        return km
+
+    async def run(self) -> NotebookNode:
+        try:
+            await self._run_student()
+            await self._run_tests()
+        finally:
+            for client in (self.tests, self.student):
+                if client is not None:
+                    await client.stop()
+            if self.server is not None:
+                await self.server.close()
+        return self.nb
+
+    async def _run_student(self) -> None:
+        view = _student_view(self.nb)
+        self.student = self._client(view, "student")
+        await self.student.start(self._km)
+        for index, cell in enumerate(view.cells):
+            await self.student.async_execute_cell(
+                cell, index, execution_count=self.student.code_cells_executed + 1
+            )
+        for cell, done in zip(self.nb.cells, view.cells, strict=True):
+            if cell.cell_type == "code" and not _is_test_cell(cell):
+                cell.outputs = done.get("outputs", [])
+                cell.execution_count = done.get("execution_count")
+        if self.student.death_cell is not None:
+            await self._replay(view, self.student.death_cell)
+
+    async def _replay(self, view: NotebookNode, death: int) -> None:
+        """Restart the student kernel and re-run the cells before the fatal one (outputs discarded),
+        so that the answers given before it still reach the tests."""
+        self.events.append(f"student kernel restarted; cells 0-{death - 1} replayed for the tests")
+        await self.student.stop()
+        replay = self._client(copy.deepcopy(view), "student")
+        await replay.start(self._km)
+        for index, cell in enumerate(replay.nb.cells[:death]):
+            if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                continue
+            await replay.async_execute_cell(cell, index)
+        self.student = replay
+
+    async def _ask_student(self, request: str) -> str:
+        client = self.student
+        if client is None or client._dead is not None:
+            return _answers.error_reply("RuntimeError", "the student's kernel is not running")
+        # one expression (no cell: the student's input transformers never see it)
+        expression = f"exec({_answers.STUDENT_HELPER!r}, globals()) or __mlhc_rpc_handle({request!r})"
+        timeout = client.timeout or 60
+        reply = await client.silent("", timeout=timeout, user_expressions={"r": expression})
+        if reply is None:
+            with contextlib.suppress(Exception):
+                await client.km.interrupt_kernel()
+            if await client.silent("pass", timeout=client.unresponsive_grace) is None:
+                await client.kill()
+                client._dead = "the student's code did not return during the tests"
+            self.events.append(f"the student's code did not return within {timeout} s during the tests")
+            return _answers.error_reply("TimeoutError", f"the answer did not return within {timeout} s")
+        text = _answers.parse_user_expression(reply)
+        if text is None:
+            return _answers.error_reply("RuntimeError", "the grader could not read the answer")
+        return text
+
+    async def _run_tests(self) -> None:
+        tests_nb = _tests_notebook(self.nb, self.spec)
+        if not any(_is_test_cell(c) for c in tests_nb.cells):
+            return  # nothing to test: no second kernel
+        self.server = _answers.AnswerServer(self._ask_student, self.events)
+        sockets: list[str] = []
+
+        def hook(km):
+            sockets.append(os.path.join(km.ipc_dir, "answers.sock"))
+
+        self.tests = self._client(tests_nb, "tests")
+        await self.tests.start(lambda: self._km(hook))
+        await self.server.start(sockets[-1])
+        if self.tests.km.uid is not None:
+            os.chown(sockets[-1], self.tests.km.uid, self.tests.km.uid)
+        setup = _answers.TESTS_HELPER.replace("__SOCKET__", repr(sockets[-1]))
+        reply = await self.tests.silent(setup, timeout=120)
+        if reply is None or reply["content"].get("status") != "ok":
+            raise GraderFailure("the tests kernel could not load the grader's answer bridge")
+        self.tests.before_test = self._bind_answers
+        for index, cell in enumerate(tests_nb.cells):
+            await self.tests.async_execute_cell(
+                cell, index, execution_count=self.tests.code_cells_executed + 1
+            )
+        results = {c.metadata["nbgrader"]["grade_id"]: c for c in tests_nb.cells if _is_test_cell(c)}
+        for cell in self.nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if _is_test_cell(cell) and gid in results:
+                cell.outputs = results[gid].get("outputs", [])
+                cell.execution_count = results[gid].get("execution_count")
+            elif _is_test_cell(cell):
+                cell.outputs = [_error_output("NotRun", "this test cell is not in the source notebook")]
+
+    async def _bind_answers(self, cell) -> None:
+        names = _answers.loaded_names(cell.source)
+        override = [n for n in names if n in self.spec.answer_names]
+        missing = [n for n in names if n not in override]
+        code = f"__import__('_mlhc_answers').bind({override!r}, {missing!r})"
+        reply = await self.tests.silent(
+            "", timeout=(self.tests.timeout or 60) * 4, user_expressions={"r": code}
         )
-    return workdir
+        if reply is None:
+            self.events.append("the student's answers could not be passed to the tests (timeout)")
+            return
+        problems = _answers.parse_user_expression(reply)
+        if problems is None:
+            self.events.append(
+                f"the student's answers could not be passed to the tests: {reply['content']}"[:500]
+            )
+        elif problems != "[]":
+            self.events.append(f"answers not passed to the tests: {problems}"[:500])
 
 
 class ParallelRunner:
-    """Execute notebooks ``jobs`` at a time, each in its own sandboxed kernel.
+    """Execute notebooks ``jobs`` at a time, each with a sandboxed student kernel and tests kernel.
 
     Parameters
     ----------
     jobs : int
-        How many kernels run at once.
+        How many notebooks run at once.
     policy : SandboxPolicy
         The sandbox and resource limits.
     config : traitlets.config.Config
@@ -406,6 +521,7 @@ class ParallelRunner:
         self.policy = policy
         self.config = config
         self.client_kwargs = dict(client_kwargs or {})
+        self.client_kwargs.pop("guard", None)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="mlhc-grading", daemon=True)
         self._thread.start()
@@ -416,16 +532,23 @@ class ParallelRunner:
     async def _make_sem(self):
         return asyncio.Semaphore(self.jobs)
 
-    def submit(self, nb: NotebookNode, src_dir) -> concurrent.futures.Future:
-        """Start executing a copy of ``nb`` in a scratch copy of ``src_dir`` (a folder or a list, later wins)."""
+    def submit(self, nb: NotebookNode, spec: NotebookSpec | None = None) -> concurrent.futures.Future:
+        """Start executing a copy of ``nb``; the future gives ``(executed notebook, events)``."""
         nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-        return asyncio.run_coroutine_threadsafe(self._run(nb, src_dir), self._loop)
+        spec = spec if isinstance(spec, NotebookSpec) else NotebookSpec()
+        return asyncio.run_coroutine_threadsafe(self._run(nb, spec), self._loop)
 
-    def prefetch(self, key: tuple, nb: NotebookNode, src_dir) -> None:
+    def prefetch(self, key: tuple, nb: NotebookNode, spec: NotebookSpec | None = None) -> None:
         """Start executing ``nb`` now; :meth:`take` hands the result over later."""
-        future = self.submit(nb, src_dir)
+        future = self.submit(nb, spec)
         with self._lock:
             self._prefetched[key] = (notebook_key(nb), future)
+
+    def peek(self, key: tuple) -> concurrent.futures.Future | None:
+        """The prefetched execution for ``key``, left in place for :meth:`take`."""
+        with self._lock:
+            entry = self._prefetched.get(key)
+        return None if entry is None else entry[1]
 
     def take(self, key: tuple, nb: NotebookNode) -> concurrent.futures.Future | None:
         """The prefetched execution of exactly this notebook, if there is one."""
@@ -439,25 +562,11 @@ class ParallelRunner:
             return None
         return future
 
-    async def _run(self, nb: NotebookNode, src_dir):
+    async def _run(self, nb: NotebookNode, spec: NotebookSpec):
         async with self._sem:
-            workdir = await asyncio.to_thread(_copy_workdir, src_dir)
-            kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
-            km = SandboxedKernelManager.create(self.policy, workdir, kernel_name=kernel_name)
-            client = GradingClient(config=self.config, **self.client_kwargs)
-            NotebookClient.__init__(client, nb, km)  # as nbconvert's ExecutePreprocessor.preprocess does
-            client.resources = {"metadata": {"path": workdir}}
-            try:
-                await client.async_execute(cwd=workdir)
-            except Exception as exc:  # the kernel could not start, or nbclient gave up
-                client.events.append(f"execution failed: {type(exc).__name__}: {exc}")
-                for cell in nb.cells:
-                    if cell.cell_type == "code" and not cell.get("outputs"):
-                        cell.outputs = [_error_output("NotRun", f"execution failed: {type(exc).__name__}")]
-            finally:
-                km.cleanup_dirs()
-                await asyncio.to_thread(shutil.rmtree, workdir, True)
-            return nb, client.events
+            submission = _Submission(self, nb, spec)
+            await submission.run()
+            return submission.nb, submission.events
 
     def close(self) -> None:
         """Cancel what is still queued and stop the loop."""
@@ -470,7 +579,24 @@ class ParallelRunner:
 
 
 #: The runner of the grading run in progress (set by :func:`.autograde`).
-_ACTIVE: dict[str, Any] = {"runner": None, "events": {}, "order": {}}
+_ACTIVE: dict[str, Any] = {"runner": None, "events": {}, "order": {}, "specs": {}}
+
+
+def _spec_from_gradebook(resources: dict):
+    """Without an mlhc run (plain ``nbgrader autograde``): the instructor's cells from the gradebook."""
+    info = resources.get("nbgrader", {})
+    from nbgrader.api import Gradebook
+
+    with Gradebook(info["db_url"]) as gb:
+        notebook = gb.find_notebook(info["notebook"], info["assignment"])
+        cells = {c.name: c for c in notebook.source_cells}
+        tests = {c.name for c in notebook.grade_cells if c.cell_type == "code"}
+        solutions = {c.name for c in notebook.solution_cells}
+        spec = NotebookSpec()
+        for name, cell in cells.items():
+            if name in solutions:
+                spec.answer_names += _answers.bound_names(cell.source)
+        return spec, cells, tests, solutions
 
 
 class SandboxedExecute(Execute):
@@ -482,14 +608,18 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb, resources, km=None):
         runner: ParallelRunner | None = _ACTIVE["runner"]
         own_runner = runner is None
-        if own_runner:
-            # Used outside mlhc's autograde (e.g. configured into plain `nbgrader autograde`):
-            # nbgrader runs converters from the course root, so hide the current directory.
-            runner = ParallelRunner(1, SandboxPolicy.hiding([os.getcwd()]), self.config)
         info = resources.get("nbgrader", {})
         key = (info.get("student"), info.get("assignment"), info.get("notebook"))
+        spec = _ACTIVE["specs"].get(key[1:]) if not own_runner else None
+        if own_runner:
+            # Used outside mlhc's autograde (e.g. configured into plain `nbgrader autograde`).
+            from ._sandbox import require_sandbox
+
+            runner = ParallelRunner(1, SandboxPolicy.hiding([os.getcwd()]), self.config)
+            require_sandbox(runner.policy)
+            spec = _plain_nbgrader_spec(nb, resources)
         try:
-            future = runner.take(key, nb) or runner.submit(nb, resources.get("metadata", {}).get("path"))
+            future = runner.take(key, nb) or runner.submit(nb, spec)
             executed, events = future.result()
         finally:
             if own_runner:
@@ -500,6 +630,22 @@ class SandboxedExecute(Execute):
                 cell.execution_count = done.get("execution_count")
         _ACTIVE["events"].setdefault(key, []).extend(events)
         return nb, resources
+
+
+def _plain_nbgrader_spec(nb: NotebookNode, resources: dict) -> NotebookSpec:
+    """The spec when nbgrader itself drives the run: locked and test cells as restored from the
+    gradebook (nbgrader's OverwriteCells ran before this step), answer names from the released stubs."""
+    try:
+        spec, cells, tests, solutions = _spec_from_gradebook(resources)
+    except Exception:  # no gradebook entry: fall back to the submission's locked cells
+        return NotebookSpec()
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or gid not in cells or gid in solutions:
+            continue
+        if cells[gid].locked or gid in tests:
+            spec.program.append((gid, cells[gid].source, gid in tests))
+    return spec
 
 
 def sandboxed_autograde_preprocessors() -> list[type]:

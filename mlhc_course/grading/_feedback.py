@@ -7,7 +7,12 @@ default :class:`RedactHiddenTests` therefore
 - replaces each hidden-test region of a test cell by one comment line, and
 - replaces the traceback of every error in such a cell by a short statement in words: whether a
   visible or a hidden check failed (and which line of the hidden tests), and the error's message --
-  for an ``assert``, the sentence the instructor wrote for the student.
+  for an ``assert``, the sentence the instructor wrote for the student;
+- replaces *every* output of *every* code cell (printed text, display data, results, error
+  messages) that quotes a line of the hidden tests by a one-line notice.
+
+Hidden tests never reach the student's kernel (they run in a separate tests kernel), so student
+code cannot print them; the last rule is defence in depth, e.g. for a test that prints its inputs.
 
 ``show_hidden_tests=True`` (``--show-hidden-tests``) gives nbgrader's unredacted feedback, for after
 the deadline.
@@ -15,9 +20,11 @@ the deadline.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
+import nbformat
 from nbgrader import utils as nbutils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
@@ -29,6 +36,9 @@ _CELL_LINE = re.compile(r"(?:Cell In\s*\[\d*\],\s*line|Input In \[\d*\],? in .*?
 _ARROW = re.compile(r"^-+>\s*(\d+)", re.M)
 
 HIDDEN_PLACEHOLDER = "# (hidden tests: not shown until after the deadline)"
+REDACTED_OUTPUT = "[output not shown: it quotes the hidden tests]\n"
+#: Hidden-test lines shorter than this (``else:``, ``pass``) are too common to redact on.
+MIN_QUOTED = 12
 
 
 class RedactHiddenTests(NbGraderPreprocessor):
@@ -51,7 +61,35 @@ class RedactHiddenTests(NbGraderPreprocessor):
                 kept.append(line)
         return hidden, kept
 
+    def preprocess(self, nb, resources):
+        quoted = set()
+        for cell in nb.cells:
+            if cell.cell_type == "code" and self.begin_test_delimeter in cell.source:
+                hidden, _ = self._hidden_lines(cell.source)
+                lines = cell.source.split("\n")
+                quoted.update(lines[n - 1].strip() for n in hidden if len(lines[n - 1].strip()) >= MIN_QUOTED)
+        self._quoted = quoted
+        return super().preprocess(nb, resources)
+
+    def _redact_outputs(self, cell, *, keep_traceback: bool) -> None:
+        outputs = []
+        for output in cell.get("outputs", []):
+            if not any(q in _output_text(output, keep_traceback) for q in self._quoted):
+                outputs.append(output)
+            elif output.get("output_type") == "error":
+                output.evalue = "(message not shown: it quotes the hidden tests)"
+                output.traceback = [f"{output.ename}: {output.evalue}"]
+                outputs.append(output)
+            else:
+                name = output.get("name", "stdout") if output.get("output_type") == "stream" else "stdout"
+                outputs.append(nbformat.v4.new_output("stream", name=name, text=REDACTED_OUTPUT))
+        cell.outputs = outputs
+
     def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code" and getattr(self, "_quoted", None):
+            # tracebacks of hidden-test cells are rewritten below; their message is checked here
+            hidden_cell = nbutils.is_grade(cell) and self.begin_test_delimeter in cell.source
+            self._redact_outputs(cell, keep_traceback=hidden_cell)
         if (
             cell.cell_type != "code"
             or not nbutils.is_grade(cell)
@@ -77,6 +115,18 @@ class RedactHiddenTests(NbGraderPreprocessor):
             output.traceback = [where, message]
         cell.source = "\n".join(kept)
         return cell, resources
+
+
+def _output_text(output, skip_traceback: bool) -> str:
+    """All the text an output shows: stream text, every display/result format, the error."""
+    parts = [output.get("text", "")]
+    for value in (output.get("data") or {}).values():
+        parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+    if output.get("output_type") == "error":
+        parts += [output.get("ename", ""), output.get("evalue", "")]
+        if not skip_traceback:
+            parts += output.get("traceback", [])
+    return _ANSI.sub("", "\n".join(p if isinstance(p, str) else "".join(p) for p in parts))
 
 
 def generate_feedback(

@@ -1,7 +1,12 @@
 """Intake: check each submission folder and stage a clean copy for nbgrader to grade.
 
-nbgrader skips or crashes on a folder it cannot read. Before grading, every submission is copied to
-a staging folder, and on the way:
+nbgrader skips or crashes on a folder it cannot read. Before grading, the *declared* notebooks of
+every submission are copied to a staging folder -- nothing else: files the student added beside the
+notebook are never copied, imported or shown to a kernel (each is noted). On the way:
+
+- a symbolic link, or anything that is not a regular file (a FIFO, a device, a socket), is never
+  followed or read: it is rejected with a logged reason (intake runs with the grader's rights, outside
+  the sandbox); a submission folder that is itself a link is rejected whole;
 
 - a notebook that is not valid JSON, or not a notebook, makes the submission unusable, with a reason;
 - an nbformat v3 notebook is upgraded to v4 (noted);
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
+import stat
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,13 +73,49 @@ def _grade_ids(nb) -> list[str]:
     ]
 
 
+#: Largest notebook intake reads, in bytes.
+MAX_NOTEBOOK_BYTES = 100 * 1024**2
+
+
+def _file_problem(path: Path) -> str | None:
+    """Why ``path`` must not be read (a link or a special file), or None for a regular file."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        return f"{path.name}: cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return f"{path.name}: is a symbolic link; links are never followed, so it was not read"
+    if not stat.S_ISREG(info.st_mode):
+        return f"{path.name}: is not a regular file (a folder, FIFO, socket or device); not read"
+    return None
+
+
+def read_regular_file(path: Path, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """Read a regular file without following a symbolic link (``O_NOFOLLOW``) or blocking on a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path.name} is not a regular file")
+        if info.st_size > limit:
+            raise OSError(f"{path.name} is larger than {limit // 1024**2} MB")
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            return f.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
 def _read_notebook(path: Path) -> tuple[object | None, str | None, list[str]]:
     """Read any nbformat version; return (notebook v4, reason if unusable, notes)."""
     notes: list[str] = []
+    problem = _file_problem(path)
+    if problem is not None:
+        return None, problem, notes
     try:
-        raw = path.read_bytes()
+        raw = read_regular_file(path)
     except OSError as exc:
-        return None, f"{path.name}: cannot be read ({exc.strerror})", notes
+        return None, f"{path.name}: cannot be read ({exc.strerror or exc})", notes
     if not raw.strip():
         return None, f"{path.name}: the file is empty", notes
     try:
@@ -173,20 +214,12 @@ def stage_submission(
     """
     cache = {} if release_cache is None else release_cache
     intake = Intake(student_id)
-    if not submitted.is_dir() or not any(submitted.iterdir()):
-        intake.reasons.append("empty submission folder: nothing to grade")
+    problem = _folder_problem(submitted)
+    if problem is not None:
+        intake.reasons.append(problem)
         return intake
     staged.mkdir(parents=True, exist_ok=True)
-    for item in submitted.iterdir():
-        if item.suffix == ".ipynb" or item.name == ".ipynb_checkpoints":
-            continue
-        target = staged / item.name
-        if item.is_dir():
-            shutil.copytree(item, target, symlinks=False, ignore_dangling_symlinks=True, dirs_exist_ok=True)
-        elif item.is_file():
-            shutil.copy2(item, target)
-    present = {p.stem: p for p in submitted.glob("*.ipynb")}
-    extra = {stem: p for stem, p in present.items() if stem not in notebook_ids}
+    present, extra = _survey(submitted, notebook_ids, intake)
     for nb_id in notebook_ids:
         path = present.get(nb_id)
         renamed_from = None
@@ -195,7 +228,8 @@ def stage_submission(
             if path is not None:
                 extra.pop(path.stem)
         if path is None:
-            intake.reasons.append(f"{nb_id}.ipynb: missing from the submission")
+            if not any(r.startswith(f"{nb_id}.ipynb: ") for r in intake.reasons):
+                intake.reasons.append(f"{nb_id}.ipynb: missing from the submission")
             continue
         nb, reason, notes = _read_notebook(path)
         intake.notes.extend(notes)
@@ -204,17 +238,55 @@ def stage_submission(
             continue
         if renamed_from:
             intake.notes.append(f"{renamed_from}: renamed by the student; graded as {nb_id}.ipynb")
-        release_path = release_dir / f"{nb_id}.ipynb"
-        if nb_id not in cache and release_path.is_file():
-            cache[nb_id] = nbformat.read(release_path, as_version=4)
-        if nb_id in cache:
-            intake.notes.extend(compare_with_release(nb, cache[nb_id]))
-        intake.notes.extend(scan_for_tampering(nb))
+        _compare(nb, nb_id, release_dir, cache, intake)
         nbformat.write(nb, staged / f"{nb_id}.ipynb")
         intake.usable.append(nb_id)
     for stem in sorted(extra):
         intake.notes.append(f"{stem}.ipynb: extra notebook, not graded")
     return intake
+
+
+def _folder_problem(submitted: Path) -> str | None:
+    if submitted.is_symlink() or submitted.parent.is_symlink():
+        return f"the submission folder {submitted.name} is a symbolic link; it was not read"
+    if not submitted.is_dir() or not any(submitted.iterdir()):
+        return "empty submission folder: nothing to grade"
+    return None
+
+
+def _survey(submitted: Path, notebook_ids: list[str], intake: Intake) -> tuple[dict, dict]:
+    """Sort the folder's entries: declared notebooks, other notebooks (rename candidates), and the
+    rest, which is never copied (each noted). Links and special files are rejected with a reason."""
+    present: dict[str, Path] = {}
+    extra: dict[str, Path] = {}
+    for item in sorted(submitted.iterdir()):
+        if item.name in ("timestamp.txt", ".ipynb_checkpoints"):
+            continue
+        problem = _file_problem(item)
+        if item.suffix == ".ipynb":
+            if problem is not None:
+                intake.notes.append(f"rejected {problem}")
+                if item.stem in notebook_ids:
+                    intake.reasons.append(problem)
+                continue
+            (present if item.stem in notebook_ids else extra)[item.stem] = item
+        elif problem is not None and "symbolic link" in problem:
+            intake.notes.append(f"rejected {problem}")
+        else:
+            intake.notes.append(
+                f"{item.name}: added by the student beside the notebook; not used for grading "
+                "(only the assignment's notebooks and the instructor's data files are)"
+            )
+    return present, extra
+
+
+def _compare(nb, nb_id: str, release_dir: Path, cache: dict, intake: Intake) -> None:
+    release_path = release_dir / f"{nb_id}.ipynb"
+    if nb_id not in cache and release_path.is_file():
+        cache[nb_id] = nbformat.read(release_path, as_version=4)
+    if nb_id in cache:
+        intake.notes.extend(compare_with_release(nb, cache[nb_id]))
+    intake.notes.extend(scan_for_tampering(nb))
 
 
 def _best_rename(
@@ -235,11 +307,31 @@ def _best_rename(
 
 
 def copy_timestamp(submitted: Path, staged: Path) -> None:
-    """Keep nbgrader's ``timestamp.txt`` so late penalties still apply."""
+    """Keep nbgrader's ``timestamp.txt`` so late penalties still apply (never through a link)."""
     stamp = submitted / "timestamp.txt"
-    if stamp.is_file():
+    if _file_problem(stamp) is None:
         staged.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(stamp, staged / "timestamp.txt")
+        (staged / "timestamp.txt").write_bytes(read_regular_file(stamp, limit=4096))
+
+
+def data_files(source_dir: Path, names) -> dict[str, str]:
+    """The instructor's allow-listed data files: name -> path inside the source folder.
+
+    Raises ``ValueError`` for a name that is not a plain file name, or not a regular file (not a
+    link) in the assignment's source folder.
+    """
+    files: dict[str, str] = {}
+    for name in names or []:
+        if not name or "/" in name or "\\" in name or name in (".", "..") or name.endswith(".ipynb"):
+            raise ValueError(
+                f"The 'data_files' parameter must list plain file names in the assignment's source "
+                f"folder (no folders, no notebooks). Got {name!r} instead."
+            )
+        problem = _file_problem(source_dir / name)
+        if problem is not None:
+            raise ValueError(f"Data file {name!r} of {source_dir}: {problem.split(': ', 1)[1]}")
+        files[name] = str(source_dir / name)
+    return files
 
 
 def list_submissions(submitted_root: Path, assignment_id: str) -> list[str]:

@@ -48,6 +48,16 @@ def export_grades(course: Course, path: str | Path, *, assignment_id: str | None
     return path
 
 
+def _median(values: list[float]) -> float:
+    """The median (the mean of the two middle values when there is an even number); 0 if empty."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return 0.0
+    middle = n // 2
+    return ordered[middle] if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 @dataclass
 class _Question:
     grade_id: str
@@ -158,7 +168,7 @@ def grade_report(course: Course, assignment_id: str, path: str | Path, *, png: b
     esc = html.escape
     values = sorted(s for s, _ in scores.values())
     mean = sum(values) / len(values) if values else 0.0
-    median = values[len(values) // 2] if values else 0.0
+    median = _median(values)
     rows_q = "".join(
         f"<tr><td>{esc(q.grade_id)}</td><td>{q.max_score:g}</td>"
         f"<td>{'autograded' if q.autograded else 'manual'}</td>"
@@ -166,7 +176,7 @@ def grade_report(course: Course, assignment_id: str, path: str | Path, *, png: b
         f"<td>{q.passed}/{q.graded}</td><td>{q.needs_manual}</td></tr>"
         for q in ranked
     )
-    failed = {sid: e for sid, e in logbook.items() if e.get("status") == "failed" or e.get("reasons")}
+    failed = {sid: e for sid, e in logbook.items() if e.get("status") != "graded" or e.get("reasons")}
     rows_f = (
         "".join(
             f"<tr><td>{esc(sid)}</td><td>{esc(e['status'])}</td><td>{esc('; '.join(e['reasons']))}</td></tr>"

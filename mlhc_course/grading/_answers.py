@@ -1,0 +1,390 @@
+"""Passing a student's answers to the tests as data: the bridge between the two kernels.
+
+The autograder tests run in a fresh *tests kernel* that never executes a line of student code. It
+runs only the instructor's cells (locked set-up cells and test cells, taken from the source
+notebook). Before each test cell, the names the cell uses that the student defines are fetched from
+the *student kernel* (where the notebook ran) through the grading process:
+
+- plain data (numbers, strings, lists, tuples, dicts, sets, bytes, NumPy arrays, pandas Series and
+  DataFrames) is encoded as JSON in the student kernel and rebuilt by trusted code in the tests
+  kernel, so an answer can never be an object with a forged ``__eq__``;
+- a function (or another object) becomes a proxy: calling it sends the (pickled, trusted) arguments
+  to the student kernel, runs the student's function *there*, and brings back the result as data.
+  Exceptions come back as the nearest built-in exception class (``ValueError`` stays a
+  ``ValueError``), so tests that expect an error still work.
+
+Student code can therefore change anything in its own interpreter -- IPython's transformers and
+hooks, ``builtins``, NumPy -- without effect on the interpreter that runs the tests. Everything the
+student's side sends is treated as untrusted data.
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import json
+import struct
+from typing import Any
+
+#: Largest reply (bytes of JSON) accepted from a student kernel for one answer.
+MAX_REPLY_BYTES = 64 * 1024**2
+
+BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+END_HIDDEN = "END HIDDEN TESTS"
+
+# Runs in the STUDENT kernel (untrusted: the student may change anything here; only data comes out).
+STUDENT_HELPER = r"""
+def __mlhc_rpc_handle(request):
+    import base64, builtins, io, json, math, pickle, sys, types
+    refs = globals().setdefault("__mlhc_refs", {})
+    ns = globals()
+
+    def enc(v, depth=0):
+        if depth > 60:
+            raise ValueError("the answer is nested too deeply")
+        if v is None or isinstance(v, bool):
+            return None if v is None else bool(v)
+        if isinstance(v, str):
+            return str.__str__(v)
+        if isinstance(v, int):
+            return int(v)
+        if isinstance(v, float):
+            f = float(v)
+            return f if math.isfinite(f) else {"$f": repr(f)}
+        np = sys.modules.get("numpy")
+        if np is not None:
+            if isinstance(v, np.generic):
+                return enc(v.item(), depth + 1)
+            if isinstance(v, np.ndarray):
+                if v.dtype.kind in "biufc" and not v.dtype.hasobject:
+                    a = np.ascontiguousarray(v)
+                    return {"$a": [a.dtype.str, list(a.shape), base64.b64encode(a.tobytes()).decode()]}
+                return {"$ao": [list(v.shape), [enc(x, depth + 1) for x in v.ravel().tolist()]]}
+        pd = sys.modules.get("pandas")
+        if pd is not None:
+            if isinstance(v, pd.Series):
+                return {"$s": [enc(v.name, depth + 1), enc(list(v.index), depth + 1), enc(v.to_numpy(), depth + 1)]}
+            if isinstance(v, pd.DataFrame):
+                return {"$df": [enc(list(v.columns), depth + 1), enc(list(v.index), depth + 1),
+                                [enc(v.iloc[:, i].to_numpy(), depth + 1) for i in range(v.shape[1])]]}
+        if isinstance(v, complex):
+            return {"$c": [float(v.real), float(v.imag)]}
+        if isinstance(v, (bytes, bytearray)):
+            return {"$b": base64.b64encode(bytes(v)).decode()}
+        if isinstance(v, tuple):
+            return {"$t": [enc(x, depth + 1) for x in v]}
+        if isinstance(v, list):
+            return [enc(x, depth + 1) for x in v]
+        if isinstance(v, (set, frozenset)):
+            return {"$set": [enc(x, depth + 1) for x in v], "frozen": isinstance(v, frozenset)}
+        if isinstance(v, dict):
+            return {"$d": [[enc(k, depth + 1), enc(x, depth + 1)] for k, x in v.items()]}
+        if isinstance(v, types.ModuleType):
+            return {"$x": "module"}
+        ref = len(refs) + 1
+        refs[ref] = v
+        return {"$r": ref, "type": type(v).__name__, "callable": callable(v)}
+
+    class Unpickler(pickle.Unpickler):
+        def persistent_load(self, pid):
+            return refs[pid]
+
+    def error(exc):
+        base = next((c.__name__ for c in type(exc).__mro__ if getattr(builtins, c.__name__, None) is c),
+                    "Exception")
+        try:
+            message = str(exc)[:2000]
+        except BaseException:
+            message = ""
+        return {"error": base, "type": type(exc).__name__, "message": message}
+
+    try:
+        req = json.loads(request)
+        if req["op"] == "get":
+            if req["name"] not in ns:
+                return json.dumps({"absent": True})
+            value = ns[req["name"]]
+        elif req["op"] == "getattr":
+            value = getattr(refs[req["ref"]], req["attr"])
+        else:
+            args, kwargs = Unpickler(io.BytesIO(base64.b64decode(req["args"]))).load()
+            value = refs[req["ref"]](*args, **kwargs)
+        return json.dumps({"value": enc(value)}, allow_nan=False)
+    except BaseException as exc:
+        return json.dumps(error(exc))
+"""
+
+# Runs in the TESTS kernel (trusted: no student code ever runs there).
+TESTS_HELPER = r'''
+def __mlhc_install(socket_path):
+    import base64, builtins, io, json, pickle, re, socket, struct, sys, types
+
+    mod = types.ModuleType("_mlhc_answers")
+    sys.modules["_mlhc_answers"] = mod
+
+    class StudentCodeError(Exception):
+        """An exception raised by the student's code that has no built-in equivalent."""
+
+    class Unsupported:
+        def __init__(self, what):
+            self.what = what
+
+        def __repr__(self):
+            return "<an answer of a kind the grader cannot pass to the tests: %s>" % self.what
+
+    def request(obj):
+        data = json.dumps(obj).encode()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(socket_path)
+            s.sendall(struct.pack(">Q", len(data)) + data)
+            head = b""
+            while len(head) < 8:
+                chunk = s.recv(8 - len(head))
+                if not chunk:
+                    raise ConnectionError("the grader closed the connection")
+                head += chunk
+            (n,) = struct.unpack(">Q", head)
+            buf = bytearray()
+            while len(buf) < n:
+                chunk = s.recv(min(1 << 20, n - len(buf)))
+                if not chunk:
+                    raise ConnectionError("the grader closed the connection")
+                buf += chunk
+        return json.loads(bytes(buf))
+
+    def raise_from(reply):
+        cls = getattr(builtins, reply.get("error", ""), None)
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            cls = StudentCodeError
+        message = str(reply.get("message", ""))
+        if reply.get("type") and reply.get("type") != reply.get("error"):
+            message = "%s: %s" % (reply["type"], message)
+        raise cls(message)
+
+    class StudentObject:
+        __slots__ = ("_mlhc_ref", "_mlhc_type")
+
+        def __init__(self, ref, typename):
+            object.__setattr__(self, "_mlhc_ref", ref)
+            object.__setattr__(self, "_mlhc_type", typename)
+
+        def __getattr__(self, attr):
+            return result(request({"op": "getattr", "ref": self._mlhc_ref, "attr": attr}))
+
+        def __repr__(self):
+            return "<student %s>" % self._mlhc_type
+
+    class StudentFunction(StudentObject):
+        __slots__ = ()
+
+        def __call__(self, *args, **kwargs):
+            buf = io.BytesIO()
+            pickler = pickle.Pickler(buf, protocol=4)
+            pickler.persistent_id = lambda o: o._mlhc_ref if isinstance(o, StudentObject) else None
+            pickler.dump((args, kwargs))
+            payload = base64.b64encode(buf.getvalue()).decode()
+            return result(request({"op": "call", "ref": self._mlhc_ref, "args": payload}))
+
+    dtype_ok = re.compile(r"^[<>|=]?[biufc][0-9]{1,2}$")
+
+    def dec(v):
+        t = type(v)
+        if v is None or t in (bool, int, float, str):
+            return v
+        if t is list:
+            return [dec(x) for x in v]
+        if t is not dict:
+            raise TypeError("malformed answer")
+        if "$f" in v:
+            if v["$f"] not in ("nan", "inf", "-inf"):
+                raise TypeError("malformed answer")
+            return float(v["$f"])
+        if "$t" in v:
+            return tuple(dec(x) for x in v["$t"])
+        if "$d" in v:
+            return {dec(k): dec(x) for k, x in v["$d"]}
+        if "$set" in v:
+            items = [dec(x) for x in v["$set"]]
+            return frozenset(items) if v.get("frozen") else set(items)
+        if "$b" in v:
+            return base64.b64decode(v["$b"])
+        if "$c" in v:
+            return complex(float(v["$c"][0]), float(v["$c"][1]))
+        if "$a" in v:
+            import numpy as np
+            dtype, shape, data = v["$a"]
+            if not dtype_ok.match(dtype):
+                raise TypeError("malformed answer")
+            return np.frombuffer(base64.b64decode(data), dtype=np.dtype(dtype)).reshape([int(s) for s in shape]).copy()
+        if "$ao" in v:
+            import numpy as np
+            shape, items = v["$ao"]
+            out = np.empty(len(items), dtype=object)
+            for i, x in enumerate(items):
+                out[i] = dec(x)
+            return out.reshape([int(s) for s in shape])
+        if "$s" in v:
+            import pandas as pd
+            name, index, values = (dec(x) for x in v["$s"])
+            return pd.Series(values, index=index, name=name)
+        if "$df" in v:
+            import pandas as pd
+            columns, index, values = v["$df"]
+            columns, index = dec(columns), dec(index)
+            return pd.DataFrame({i: dec(x) for i, x in enumerate(values)}, index=index).set_axis(columns, axis=1)
+        if "$r" in v:
+            cls = StudentFunction if v.get("callable") else StudentObject
+            return cls(int(v["$r"]), str(v.get("type", "object")))
+        if "$x" in v:
+            return Unsupported(str(v["$x"]))
+        raise TypeError("malformed answer")
+
+    def result(reply):
+        if "error" in reply:
+            raise_from(reply)
+        return dec(reply["value"])
+
+    def bind(override, missing):
+        ns = get_ipython().user_ns
+        wanted = [n for n in override if not isinstance(ns.get(n), types.ModuleType)]
+        wanted += [n for n in missing if n not in ns and not hasattr(builtins, n) and n not in wanted]
+        problems = []
+        for name in wanted:
+            try:
+                reply = request({"op": "get", "name": name})
+                if reply.get("absent"):
+                    if name in override:
+                        ns.pop(name, None)
+                    continue
+                ns[name] = result(reply)
+            except Exception as exc:
+                problems.append("%s: %s: %s" % (name, type(exc).__name__, exc))
+        return json.dumps(problems)
+
+    mod.bind = bind
+    mod.StudentCodeError = StudentCodeError
+    builtins.StudentCodeError = StudentCodeError
+
+
+__mlhc_install(__SOCKET__)
+del __mlhc_install
+'''
+
+
+def visible_part(source: str) -> str:
+    """A test cell's source without its hidden-test regions (what the student was given)."""
+    kept, inside = [], False
+    for line in source.split("\n"):
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        elif not inside:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def loaded_names(source: str) -> list[str]:
+    """Every name a cell reads (including inside functions it defines), in order of appearance."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    seen: dict[str, None] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            seen.setdefault(node.id, None)
+    return list(seen)
+
+
+def bound_names(source: str) -> list[str]:
+    """Names a cell binds at its top level (functions, classes, assignments), imports excluded."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    names: dict[str, None] = {}
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.setdefault(node.name, None)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Name):
+                        names.setdefault(sub.id, None)
+    return list(names)
+
+
+class AnswerServer:
+    """Serve the tests kernel's requests for answers, by asking the student kernel.
+
+    Parameters
+    ----------
+    ask : coroutine function
+        ``await ask(request_json) -> reply_json``: runs the student-side helper in the student kernel.
+    events : list of str
+        Where abnormal ends of student code during the tests are noted.
+    """
+
+    def __init__(self, ask, events: list[str]):
+        self.ask = ask
+        self.events = events
+        self.server: asyncio.AbstractServer | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self, path: str) -> None:
+        self.server = await asyncio.start_unix_server(self._handle, path=path)
+
+    async def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            (n,) = struct.unpack(">Q", await reader.readexactly(8))
+            request = (await reader.readexactly(n)).decode()
+            async with self._lock:
+                reply = await self.ask(request)
+            self._note(reply)
+            data = reply.encode()
+            writer.write(struct.pack(">Q", len(data)) + data)
+            await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    def _note(self, reply: str) -> None:
+        if '"error"' not in reply[:200]:
+            return
+        try:
+            error = json.loads(reply)
+        except ValueError:
+            return
+        if isinstance(error, dict) and error.get("type") in _ABNORMAL:
+            self.events.append(f"abnormal end during the tests: the student's code raised {error['type']}")
+
+
+_ABNORMAL = {"MemoryError", "SystemExit", "KeyboardInterrupt", "RecursionError", "GeneratorExit"}
+
+
+def error_reply(ename: str, message: str) -> str:
+    """A reply that makes the tests kernel raise ``ename(message)``."""
+    return json.dumps({"error": ename, "type": ename, "message": message})
+
+
+def parse_user_expression(reply: dict[str, Any] | None) -> str | None:
+    """The JSON string the student-side helper returned, or None if the reply is unusable."""
+    try:
+        text = reply["content"]["user_expressions"]["r"]["data"]["text/plain"]
+    except (KeyError, TypeError):
+        return None
+    if len(text) > MAX_REPLY_BYTES * 2:
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, str) else None
