@@ -147,8 +147,10 @@ def sample_dicom_path(name: str = "CT_small.dcm") -> Path:
     Parameters
     ----------
     name : {"CT_small.dcm", "MR_small.dcm"}, default="CT_small.dcm"
-        A CT slice (128 x 128, GE, 2004) or an MR slice (64 x 64, Toshiba, 2004), both distributed
-        with pydicom as test data (``pydicom.data.get_testdata_file``).
+        A CT slice (128 x 128, GE) or an MR slice (64 x 64, Toshiba). Both are distributed with
+        pydicom as test data (``pydicom.data.get_testdata_file``; the pydicom project,
+        github.com/pydicom/pydicom), downsized by pydicom from the NEMA DICOM Working Group 4
+        compression sample images CT1_UNC and MR1_UNC (pydicom's ``data/test_files/README.txt``).
 
     Returns
     -------

@@ -255,3 +255,16 @@ def test_ex3_weaker_shortcut(lesson):
     assert "internal" in exercises.check("l14_ex3_weaker_shortcut", internal).hint
     assert exercises.check("l14_ex3_weaker_shortcut", None).passed is None
     assert exercises.check("l14_ex3_weaker_shortcut", "high").passed is False
+
+
+def test_occlusion_of_a_32_pixel_image_needs_225_predictions():
+    seen = []
+
+    def model(batch):
+        seen.append(len(batch))
+        return batch.mean(axis=1)
+
+    imaging.occlusion_sensitivity(model, np.zeros((SIZE, SIZE)), patch=4, stride=2)
+    assert seen == [1 + 225]  # the image itself, then 15 x 15 patch positions
+    # "soft tissue (0 to +80 HU) is nearly white" in the lung window
+    assert imaging.window([0, 80], preset="lung").tolist() == pytest.approx([0.9, 0.9533], abs=1e-4)

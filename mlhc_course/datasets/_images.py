@@ -102,7 +102,7 @@ def _lesions(
             + (grid[None, None, :] - col[pos, None, None].astype(np.float32)) ** 2
         )
         r = radius[pos, None, None].astype(np.float32)
-        edge = 0.25 * r  # soft edge: about a quarter of the radius from 88% to 12% of the peak
+        edge = 0.25 * r  # logistic edge: from 88% to 12% of the peak over one radius, centred on r
         added[pos] = contrast[pos, None, None].astype(np.float32) / (1 + np.exp((dist - r) / edge))
         mask[pos] = dist <= r
     geometry = pd.DataFrame(
@@ -173,7 +173,7 @@ def make_lesion_images(
     -----
     The random streams are separate for sites, labels, background, lesions, markers and noise, so
     changing ``shortcut`` changes only which images carry the marker, and nothing else. Intensities
-    are in arbitrary units: background around 0.45, lesions add 0.10 to 0.22 at their centre, noise has
+    are in arbitrary units: background around 0.45, lesions add 0.15 to 0.30 at their centre, noise has
     a standard deviation of 0.04, the marker is 1.0. The datasheet (``DESCR``) documents the model.
 
     References
