@@ -5,6 +5,9 @@
 #   make test-lib   the library's own tests only (no notebooks, nbgrader or book): about a minute
 #   make test-min   a separate venv with the OLDEST declared dependencies (constraints/minimums.txt) and
 #                   the oldest declared Python, then the library tests there
+#   make test-pandas3  a separate venv (.venv-pandas3) with pandas 3.x forced over lifelines' own
+#                   `pandas<3` cap (pip's newest resolution is pandas 2.3 because of that cap); runs
+#                   the library tests and every notebook there
 #   make lint       ruff on exactly the files tests/test_style.py checks
 # Learners need none of this: `pip install .` installs the library and JupyterLab only.
 PYTHON ?= python3
@@ -33,7 +36,10 @@ LIB_TESTS := tests/test_metrics.py tests/test_plots.py tests/test_splits.py test
 	tests/test_random_state.py tests/test_validation.py tests/test_data_cli.py
 LIB_DOCTESTS := mlhc_course --ignore=mlhc_course/grading --ignore=mlhc_course/cli/assign.py
 
-.PHONY: book test test-lib test-min setup system-deps lint clean
+VENV_P3 ?= .venv-pandas3
+BIN_P3 := $(abspath $(VENV_P3))/bin
+
+.PHONY: book test test-lib test-min test-pandas3 setup system-deps lint clean
 
 # One stamp per set of extras: `make book` does not need nbgrader, `make test` needs everything.
 $(VENV)/.mlhc-%: pyproject.toml
@@ -71,6 +77,20 @@ $(VENV_MIN)/.mlhc-min: pyproject.toml constraints/minimums.txt
 test-min: $(VENV_MIN)/.mlhc-min
 	$(BIN_MIN)/python -m pip list 2>/dev/null | grep -iE '^(numpy|pandas|scipy|scikit-learn|matplotlib|lifelines|click) '
 	$(BIN_MIN)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS)
+
+$(VENV_P3)/.mlhc-pandas3: pyproject.toml
+	@test -x $(BIN_P3)/python || $(PYTHON) -m venv $(VENV_P3)
+	$(BIN_P3)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
+	$(BIN_P3)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | $(HIDE_MIRROR_NOISE)
+	# lifelines 0.30.3 declares pandas<3; install pandas 3 over it on purpose (pip warns about it)
+	$(BIN_P3)/python -m pip install $(PIP_QUIET) --upgrade 'pandas>=3' 2>&1 | $(HIDE_MIRROR_NOISE)
+	$(BIN_P3)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+test-pandas3: $(VENV_P3)/.mlhc-pandas3
+	$(BIN_P3)/python -c 'import pandas; assert pandas.__version__ >= "3", pandas.__version__; print("pandas", pandas.__version__)'
+	PATH="$(BIN_P3):$$PATH" $(BIN_P3)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS) \
+		tests/test_notebooks.py
 
 lint: $(ALL_EXTRAS)
 	$(BIN)/ruff check $(LINT_PATHS)
