@@ -33,7 +33,7 @@ LIB_TESTS := tests/test_metrics.py tests/test_plots.py tests/test_splits.py test
 	tests/test_reporting.py tests/test_datasets_canonical.py tests/test_datasets_notes.py \
 	tests/test_datasets_pitfalls.py tests/test_datasets_primary_care.py tests/test_datasets_validation.py \
 	tests/test_datasets_ward.py tests/test_framingham.py tests/test_news2.py tests/test_exercises.py \
-	tests/test_random_state.py tests/test_validation.py tests/test_data_cli.py
+	tests/test_random_state.py tests/test_validation.py tests/test_data_cli.py tests/test_layering.py
 LIB_DOCTESTS := mlhc_course --ignore=mlhc_course/grading --ignore=mlhc_course/cli/assign.py
 
 VENV_P3 ?= .venv-pandas3
