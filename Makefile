@@ -8,6 +8,7 @@
 #   make test-pandas3  a separate venv (.venv-pandas3) with pandas 3.x forced over lifelines' own
 #                   `pandas<3` cap (pip's newest resolution is pandas 2.3 because of that cap); runs
 #                   the library tests and every notebook there
+#   make test-newest-python  the library tests on the newest Python here (3.13), newest dependencies
 #   make lint       ruff on exactly the files tests/test_style.py checks
 # Learners need none of this: `pip install .` installs the library and JupyterLab only.
 PYTHON ?= python3
@@ -36,10 +37,16 @@ LIB_TESTS := tests/test_metrics.py tests/test_plots.py tests/test_splits.py test
 	tests/test_random_state.py tests/test_validation.py tests/test_data_cli.py tests/test_layering.py
 LIB_DOCTESTS := mlhc_course --ignore=mlhc_course/grading --ignore=mlhc_course/cli/assign.py
 
+# The newest Python on this machine (3.13 here), for `make test-newest-python`.
+PYTHON_NEW ?= $(shell for p in python3.13 python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13.*/bin/python3 \
+	$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python3; do $$p -c 'import sys' 2>/dev/null && { echo $$p; break; }; done)
+VENV_NEW ?= .venv-newest-python
+BIN_NEW := $(abspath $(VENV_NEW))/bin
+
 VENV_P3 ?= .venv-pandas3
 BIN_P3 := $(abspath $(VENV_P3))/bin
 
-.PHONY: book test test-lib test-min test-pandas3 setup system-deps lint clean
+.PHONY: book test test-lib test-min test-pandas3 test-newest-python setup system-deps lint clean
 
 # One stamp per set of extras: `make book` does not need nbgrader, `make test` needs everything.
 $(VENV)/.mlhc-%: pyproject.toml
@@ -91,6 +98,17 @@ test-pandas3: $(VENV_P3)/.mlhc-pandas3
 	$(BIN_P3)/python -c 'import pandas; assert pandas.__version__ >= "3", pandas.__version__; print("pandas", pandas.__version__)'
 	PATH="$(BIN_P3):$$PATH" $(BIN_P3)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS) \
 		tests/test_notebooks.py
+
+$(VENV_NEW)/.mlhc-new: pyproject.toml
+	@test -n "$(PYTHON_NEW)" || { echo "make test-newest-python needs python3.13 or python3.12 (set PYTHON_NEW=...)"; exit 2; }
+	@test -x $(BIN_NEW)/python || $(PYTHON_NEW) -m venv $(VENV_NEW)
+	$(BIN_NEW)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
+	$(BIN_NEW)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | $(HIDE_MIRROR_NOISE)
+	@touch $@
+
+test-newest-python: $(VENV_NEW)/.mlhc-new
+	$(BIN_NEW)/python --version
+	$(BIN_NEW)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS)
 
 lint: $(ALL_EXTRAS)
 	$(BIN)/ruff check $(LINT_PATHS)
