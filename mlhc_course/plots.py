@@ -5,8 +5,10 @@ matplotlib :class:`~matplotlib.axes.Axes`, and sets a title and axis labels with
 scikit-learn's Display objects where those exist (:class:`~sklearn.metrics.RocCurveDisplay`,
 :class:`~sklearn.metrics.PrecisionRecallDisplay`, :class:`~sklearn.calibration.CalibrationDisplay`).
 The decision curve, which scikit-learn lacks, is a :class:`DecisionCurveDisplay` built in the same
-pattern: ``from_predictions`` computes the numbers (with :mod:`mlhc_course.metrics`), ``plot`` draws
-them and stores ``line_``, ``ax_`` and ``figure_``.
+pattern: ``from_predictions`` (or ``from_estimator``) computes the numbers (with
+:mod:`mlhc_course.metrics`), ``plot`` draws them and stores ``line_``, ``ax_`` and ``figure_``.
+:func:`plot_decision_curve` takes one model or a dict of models. :func:`plot_site_comparison`
+draws :func:`mlhc_course.audit.compare_sites` as a forest plot.
 
 pyplot is imported inside the functions, so importing this module does not pick a backend.
 """
@@ -318,8 +320,9 @@ class DecisionCurveDisplay:
     """Decision curve visualisation: net benefit against threshold probability.
 
     It follows scikit-learn's Display pattern. Build it with :meth:`from_predictions` (which
-    computes the curve with :func:`mlhc_course.metrics.decision_curve`) or pass precomputed values
-    to the constructor, then call :meth:`plot`.
+    computes the curve with :func:`mlhc_course.metrics.decision_curve`), with
+    :meth:`from_estimator` (a fitted classifier's ``predict_proba``), or pass precomputed values to
+    the constructor, then call :meth:`plot`.
 
     Parameters
     ----------
