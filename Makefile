@@ -5,6 +5,10 @@
 #   make test-lib   the library's own tests only (no notebooks, nbgrader or book): about a minute
 #   make test-min   a separate venv with the OLDEST declared dependencies (constraints/minimums.txt) and
 #                   the oldest declared Python, then the library tests there
+#   make test-pandas3  a separate venv (.venv-pandas3) with pandas 3.x forced over lifelines' own
+#                   `pandas<3` cap (pip's newest resolution is pandas 2.3 because of that cap); runs
+#                   the library tests and every notebook there
+#   make test-newest-python  the library tests on the newest Python here (3.13), newest dependencies
 #   make lint       ruff on exactly the files tests/test_style.py checks
 # Learners need none of this: `pip install .` installs the library and JupyterLab only.
 PYTHON ?= python3
@@ -30,10 +34,19 @@ LIB_TESTS := tests/test_metrics.py tests/test_plots.py tests/test_splits.py test
 	tests/test_reporting.py tests/test_datasets_canonical.py tests/test_datasets_notes.py \
 	tests/test_datasets_pitfalls.py tests/test_datasets_primary_care.py tests/test_datasets_validation.py \
 	tests/test_datasets_ward.py tests/test_framingham.py tests/test_news2.py tests/test_exercises.py \
-	tests/test_random_state.py tests/test_validation.py tests/test_data_cli.py
+	tests/test_random_state.py tests/test_validation.py tests/test_data_cli.py tests/test_layering.py
 LIB_DOCTESTS := mlhc_course --ignore=mlhc_course/grading --ignore=mlhc_course/cli/assign.py
 
-.PHONY: book test test-lib test-min setup system-deps lint clean
+# The newest Python on this machine (3.13 here), for `make test-newest-python`.
+PYTHON_NEW ?= $(shell for p in python3.13 python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13.*/bin/python3 \
+	$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12.*/bin/python3; do $$p -c 'import sys' 2>/dev/null && { echo $$p; break; }; done)
+VENV_NEW ?= .venv-newest-python
+BIN_NEW := $(abspath $(VENV_NEW))/bin
+
+VENV_P3 ?= .venv-pandas3
+BIN_P3 := $(abspath $(VENV_P3))/bin
+
+.PHONY: book test test-lib test-min test-pandas3 test-newest-python setup system-deps lint clean
 
 # One stamp per set of extras: `make book` does not need nbgrader, `make test` needs everything.
 $(VENV)/.mlhc-%: pyproject.toml scripts/ipython_kernel_config.json
@@ -75,6 +88,31 @@ $(VENV_MIN)/.mlhc-min: pyproject.toml constraints/minimums.txt
 test-min: $(VENV_MIN)/.mlhc-min
 	$(BIN_MIN)/python -m pip list 2>/dev/null | grep -iE '^(numpy|pandas|scipy|scikit-learn|matplotlib|lifelines|click) '
 	$(BIN_MIN)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS)
+
+$(VENV_P3)/.mlhc-pandas3: pyproject.toml
+	@test -x $(BIN_P3)/python || $(PYTHON) -m venv $(VENV_P3)
+	$(BIN_P3)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
+	$(BIN_P3)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | $(HIDE_MIRROR_NOISE)
+	# lifelines 0.30.3 declares pandas<3; install pandas 3 over it on purpose (pip warns about it)
+	$(BIN_P3)/python -m pip install $(PIP_QUIET) --upgrade 'pandas>=3' 2>&1 | $(HIDE_MIRROR_NOISE)
+	$(BIN_P3)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+test-pandas3: $(VENV_P3)/.mlhc-pandas3
+	$(BIN_P3)/python -c 'import pandas; assert pandas.__version__ >= "3", pandas.__version__; print("pandas", pandas.__version__)'
+	PATH="$(BIN_P3):$$PATH" $(BIN_P3)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS) \
+		tests/test_notebooks.py
+
+$(VENV_NEW)/.mlhc-new: pyproject.toml
+	@test -n "$(PYTHON_NEW)" || { echo "make test-newest-python needs python3.13 or python3.12 (set PYTHON_NEW=...)"; exit 2; }
+	@test -x $(BIN_NEW)/python || $(PYTHON_NEW) -m venv $(VENV_NEW)
+	$(BIN_NEW)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
+	$(BIN_NEW)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | $(HIDE_MIRROR_NOISE)
+	@touch $@
+
+test-newest-python: $(VENV_NEW)/.mlhc-new
+	$(BIN_NEW)/python --version
+	$(BIN_NEW)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS)
 
 lint: $(ALL_EXTRAS)
 	$(BIN)/ruff check $(LINT_PATHS)

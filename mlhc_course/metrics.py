@@ -15,7 +15,8 @@ on purpose, and the tests check that they give scikit-learn's numbers:
   Wilson interval of each bin needs both.
 
 scipy and scikit-learn are imported inside the functions that use them, so ``import
-mlhc_course.metrics`` costs about half of what it did (``benchmarks/bench_import.py``).
+mlhc_course.metrics`` costs about a third of what it did: 0.46 s instead of 1.43 s of CPU time
+(``benchmarks/bench_import.py``; numpy and pandas alone take 0.47 s there).
 
 Conventions shared by every function
 ------------------------------------
@@ -36,6 +37,7 @@ Conventions shared by every function
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Mapping
 from numbers import Real
@@ -55,6 +57,9 @@ from ._validation import check_scores as _check_scores
 from ._validation import check_threshold_probabilities as _check_thresholds_open_unit
 from ._validation import check_two_classes as _check_two_classes
 
+#: The old private name, for code written against it; new code passes its own name as ``caller``.
+_check_ci = functools.partial(check_ci, caller="this function")
+
 __all__ = [
     "UndefinedMetricWarning",
     "wilson_interval",
@@ -65,6 +70,7 @@ __all__ = [
     "roc_auc_ci",
     "bootstrap_ci",
     "calibration_summary",
+    "smoothed_calibration_curve",
     "net_benefit",
     "decision_curve",
     "concordance_index",
@@ -964,6 +970,91 @@ def calibration_summary(
         table=table,
         ci=ci,
     )
+
+
+def smoothed_calibration_curve(
+    y_true: ArrayLike,
+    y_score: ArrayLike,
+    *,
+    frac: float = 2 / 3,
+    n_points: int = 101,
+    pos_label: Any = None,
+) -> pd.DataFrame:
+    """Flexible (loess) calibration curve: the observed event rate as a smooth function of risk.
+
+    Van Calster et al. (2016, 2019) recommend a smoothed curve over bins: it uses every patient
+    without choosing bin edges. The curve is a locally linear regression of the outcome on the
+    predicted risk with tricube weights over the nearest ``frac`` of patients (Cleveland's
+    lowess, without robustness iterations, as in ``rms::val.prob``), evaluated on a grid.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_patients,)
+        Observed outcome.
+    y_score : array-like of shape (n_patients,)
+        Predicted probability, in [0, 1].
+    frac : float, default=2/3
+        Share of patients in each local fit (the span), in (0, 1]. Larger is smoother.
+    n_points : int, default=101
+        Grid points, evenly spaced from the smallest to the largest predicted risk.
+    pos_label : object, default=None
+        The positive class, needed when the labels are not 0/1.
+
+    Returns
+    -------
+    curve : pandas.DataFrame
+        Columns ``predicted`` (the grid) and ``observed`` (the smoothed event rate, clipped to
+        [0, 1]). A perfectly calibrated model lies on ``observed == predicted``.
+
+    See Also
+    --------
+    calibration_summary : Binned calibration table and the calibration hierarchy.
+    mlhc_course.plots.plot_calibration : Draws this curve over the bins.
+
+    Notes
+    -----
+    Where few patients have a given risk (the ends of the grid), the curve rests on patients
+    further away and is less certain; read it together with the histogram of predicted risks.
+
+    References
+    ----------
+    .. [1] Cleveland WS. Robust locally weighted regression and smoothing scatterplots. J Am Stat
+       Assoc 1979;74:829-836.
+    .. [2] Van Calster B, Nieboer D, Vergouwe Y, et al. A calibration hierarchy for risk models was
+       defined: from utopia to empirical data. J Clin Epidemiol 2016;74:167-176.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(0, 1, 2000)
+    >>> curve = smoothed_calibration_curve(rng.binomial(1, p), p, n_points=5)
+    >>> bool((curve["observed"] - curve["predicted"]).abs().max() < 0.05)
+    True
+    """
+    caller = "smoothed_calibration_curve"
+    check_param(frac, Interval(float, 0, 1, closed="right"), name="frac", caller=caller)
+    check_param(n_points, Interval(int, 2, None, closed="left"), name="n_points", caller=caller)
+    y = _check_binary_labels(y_true, pos_label=pos_label)
+    p = _check_scores(y_score, "y_score", probability=True)
+    _check_same_length(y_true=y, y_score=p)
+    grid = np.linspace(p.min(), p.max(), n_points)
+    k = max(2, int(np.ceil(frac * len(p))))
+    fitted = np.empty(n_points)
+    # rows of the (grid x patients) distance matrix per chunk, so memory stays ~40 MB at any n
+    step = max(1, 5_000_000 // len(p))
+    for start in range(0, n_points, step):
+        x0 = grid[start : start + step, None]
+        dist = np.abs(p[None, :] - x0)
+        h = np.partition(dist, min(k, len(p)) - 1, axis=1)[:, min(k, len(p)) - 1 : min(k, len(p))]
+        h = np.where(h > 0, h, 1e-12)
+        w = np.clip(1 - (dist / h) ** 3, 0, None) ** 3
+        s0, s1, s2 = w.sum(1), (w * p).sum(1), (w * p**2).sum(1)
+        t0, t1 = (w * y).sum(1), (w * p * y).sum(1)
+        det = s0 * s2 - s1**2
+        flat = det <= 1e-12 * np.maximum(s0**2, 1e-300)
+        slope = np.where(flat, 0.0, (s0 * t1 - s1 * t0) / np.where(flat, 1.0, det))
+        fitted[start : start + step] = (t0 - slope * s1) / s0 + slope * x0[:, 0]
+    return pd.DataFrame({"predicted": grid, "observed": np.clip(fitted, 0.0, 1.0)})
 
 
 # --------------------------------------------------------------------------------------------------

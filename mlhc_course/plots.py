@@ -5,8 +5,10 @@ matplotlib :class:`~matplotlib.axes.Axes`, and sets a title and axis labels with
 scikit-learn's Display objects where those exist (:class:`~sklearn.metrics.RocCurveDisplay`,
 :class:`~sklearn.metrics.PrecisionRecallDisplay`, :class:`~sklearn.calibration.CalibrationDisplay`).
 The decision curve, which scikit-learn lacks, is a :class:`DecisionCurveDisplay` built in the same
-pattern: ``from_predictions`` computes the numbers (with :mod:`mlhc_course.metrics`), ``plot`` draws
-them and stores ``line_``, ``ax_`` and ``figure_``.
+pattern: ``from_predictions`` (or ``from_estimator``) computes the numbers (with
+:mod:`mlhc_course.metrics`), ``plot`` draws them and stores ``line_``, ``ax_`` and ``figure_``.
+:func:`plot_decision_curve` takes one model or a dict of models. :func:`plot_site_comparison`
+draws :func:`mlhc_course.audit.compare_sites` as a forest plot.
 
 pyplot is imported inside the functions, so importing this module does not pick a backend.
 """
@@ -26,6 +28,7 @@ from .metrics import (
     calibration_summary,
     decision_curve,
     roc_auc_ci,
+    smoothed_calibration_curve,
     threshold_table,
 )
 
@@ -37,6 +40,7 @@ __all__ = [
     "plot_decision_curve",
     "plot_threshold_tradeoff",
     "plot_subgroup_performance",
+    "plot_site_comparison",
 ]
 
 ArrayLike = Any
@@ -195,8 +199,14 @@ def plot_calibration(
     pos_label: Any = None,
     ax: Any = None,
     hist: bool = True,
+    smooth: bool = True,
+    zoom: bool = True,
 ) -> Any:
     """Calibration plot (observed event rate against mean predicted risk) with a histogram of risks.
+
+    The binned curve (with scikit-learn's :class:`~sklearn.calibration.CalibrationDisplay`) is
+    overlaid with a smoothed (loess) calibration curve, which Van Calster et al. (2016, 2019)
+    recommend because it uses every patient without choosing bin edges.
 
     Parameters
     ----------
@@ -217,6 +227,13 @@ def plot_calibration(
     hist : bool, default=True
         Add a histogram of the predicted risks along the bottom, on a twin y-axis (right) that
         counts patients. It shows where the predictions are, and so where the curve can be trusted.
+    smooth : bool, default=True
+        Add the smoothed calibration curve (:func:`mlhc_course.metrics.smoothed_calibration_curve`),
+        labelled ``"<name> (loess)"``.
+    zoom : bool, default=True
+        Fit both axes to the data: from 0 to a little above the largest predicted risk or observed
+        rate (both axes alike, so the diagonal stays at 45 degrees). Risks of a rare outcome then
+        fill the plot instead of its bottom-left corner. False shows the whole [0, 1] square.
 
     Returns
     -------
@@ -227,11 +244,19 @@ def plot_calibration(
     --------
     sklearn.calibration.CalibrationDisplay : The Display this function builds on.
     mlhc_course.metrics.calibration_summary : The numbers in the text box.
+    mlhc_course.metrics.smoothed_calibration_curve : The smoothed curve.
 
     Notes
     -----
     The text box reports the calibration hierarchy of Van Calster et al. (BMC Med 2019;17:230):
     the observed/expected ratio and calibration-in-the-large, then the calibration slope.
+
+    References
+    ----------
+    .. [1] Van Calster B, Nieboer D, Vergouwe Y, et al. A calibration hierarchy for risk models was
+       defined: from utopia to empirical data. J Clin Epidemiol 2016;74:167-176.
+    .. [2] Van Calster B, McLernon DJ, van Smeden M, et al. Calibration: the Achilles heel of
+       predictive analytics. BMC Med 2019;17:230.
 
     Examples
     --------
@@ -251,8 +276,19 @@ def plot_calibration(
     ax = _get_ax(ax)
     display = CalibrationDisplay.from_predictions(y, p, n_bins=n_bins, strategy=strategy, name=name, ax=ax)
     display.line_.set_label(name)
-    ax.set_xlim(-0.02, 1.02)
-    ax.set_ylim(-0.02, 1.02)
+    top = 1.0
+    if smooth:
+        curve = smoothed_calibration_curve(y, p)
+        ax.plot(
+            curve["predicted"], curve["observed"], color=display.line_.get_color(), label=f"{name} (loess)"
+        )
+    if zoom:
+        highest = max(float(p.max()), float(summary.table["observed_rate"].max()))
+        if smooth:
+            highest = max(highest, float(curve["observed"].max()))
+        top = min(1.0, np.ceil(highest * 1.1 / 0.05) * 0.05)
+    ax.set_xlim(-0.02 * top, 1.02 * top)
+    ax.set_ylim(-0.02 * top, 1.02 * top)
     ax.set_xlabel("Mean predicted risk (probability)")
     ax.set_ylabel("Observed event rate (proportion)")
     ax.set_title("Calibration")
@@ -272,9 +308,9 @@ def plot_calibration(
     ax.legend(loc="lower right")
     if hist:
         hax = ax.twinx()
-        counts, edges, _ = hax.hist(p, bins=np.linspace(0, 1, 41), color="grey", alpha=0.35)
+        counts, edges, _ = hax.hist(p, bins=np.linspace(0, top, 41), color="grey", alpha=0.35)
         hax.set_ylim(0, max(counts.max(), 1) * 5)  # the bars fill the bottom fifth of the plot
-        hax.set_ylabel("Patients per 0.025 of predicted risk (count)")
+        hax.set_ylabel(f"Patients per {top / 40:.3g} of predicted risk (count)")
         ax.set_zorder(hax.get_zorder() + 1)
         ax.patch.set_visible(False)
     return ax
@@ -284,8 +320,9 @@ class DecisionCurveDisplay:
     """Decision curve visualisation: net benefit against threshold probability.
 
     It follows scikit-learn's Display pattern. Build it with :meth:`from_predictions` (which
-    computes the curve with :func:`mlhc_course.metrics.decision_curve`) or pass precomputed values
-    to the constructor, then call :meth:`plot`.
+    computes the curve with :func:`mlhc_course.metrics.decision_curve`), with
+    :meth:`from_estimator` (a fitted classifier's ``predict_proba``), or pass precomputed values to
+    the constructor, then call :meth:`plot`.
 
     Parameters
     ----------
@@ -383,8 +420,8 @@ class DecisionCurveDisplay:
         """
         if isinstance(y_score, Mapping):
             raise ValueError(
-                "y_score must be one model's probabilities; to compare models, call plot_decision_curve once per "
-                "model on the same ax, with plot_reference=False after the first."
+                "y_score must be one model's probabilities; to compare models, pass the dict "
+                "{name: probabilities} to plot_decision_curve."
             )
         name = name or "model"
         curve = decision_curve(y_true, y_score, thresholds, name=name, pos_label=pos_label)
@@ -398,6 +435,82 @@ class DecisionCurveDisplay:
             prevalence=curve.attrs["prevalence"],
         )
         return display.plot(ax=ax, plot_reference=plot_reference, **kwargs)
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator: Any,
+        X: ArrayLike,
+        y: ArrayLike,
+        *,
+        thresholds: ArrayLike | None = None,
+        name: str | None = None,
+        pos_label: Any = None,
+        ax: Any = None,
+        plot_reference: bool = True,
+        **kwargs: Any,
+    ) -> DecisionCurveDisplay:
+        """Compute the decision curve of a fitted classifier on ``X``, ``y``, and plot it.
+
+        The predicted risk is ``estimator.predict_proba(X)`` for the positive class, as in
+        :meth:`sklearn.metrics.RocCurveDisplay.from_estimator`.
+
+        Parameters
+        ----------
+        estimator : fitted classifier or pipeline
+            Must have ``predict_proba`` and ``classes_`` (any fitted scikit-learn classifier).
+        X : array-like or DataFrame of shape (n_patients, n_features)
+            The features of the evaluation patients.
+        y : array-like of shape (n_patients,)
+            Their observed outcome.
+        thresholds : array-like of float, default=None
+            Threshold probabilities strictly between 0 and 1 (default 0.01 to 0.99).
+        name : str, default=None
+            Name of the model (default: the estimator's class name).
+        pos_label : object, default=None
+            The positive class (default: the larger of ``estimator.classes_``, e.g. 1).
+        ax : matplotlib Axes, default=None
+            Axes to draw on.
+        plot_reference : bool, default=True
+            Also draw the treat-all and treat-none strategies.
+        **kwargs
+            Passed to :meth:`matplotlib.axes.Axes.plot` for the model's line.
+
+        Returns
+        -------
+        display : DecisionCurveDisplay
+
+        Examples
+        --------
+        >>> import matplotlib
+        >>> matplotlib.use("Agg")
+        >>> from sklearn.linear_model import LogisticRegression
+        >>> X, y = [[0], [1], [2], [3], [4], [5]], [0, 0, 1, 0, 1, 1]
+        >>> model = LogisticRegression().fit(X, y)
+        >>> display = DecisionCurveDisplay.from_estimator(model, X, y, thresholds=[0.2, 0.5])
+        >>> display.line_.get_label()
+        'LogisticRegression'
+        """
+        if not hasattr(estimator, "predict_proba") or not hasattr(estimator, "classes_"):
+            raise ValueError(
+                f"estimator must be a fitted classifier with predict_proba and classes_; got "
+                f"{type(estimator).__name__}. Fit it first, or pass its probabilities to from_predictions."
+            )
+        classes = list(estimator.classes_)
+        positive = classes[-1] if pos_label is None else pos_label
+        if positive not in classes:
+            raise ValueError(f"pos_label={pos_label!r} is not one of the estimator's classes {classes}.")
+        y_score = np.asarray(estimator.predict_proba(X))[:, classes.index(positive)]
+        return cls.from_predictions(
+            y,
+            y_score,
+            thresholds=thresholds,
+            name=name or type(estimator).__name__,
+            pos_label=positive,
+            ax=ax,
+            plot_reference=plot_reference,
+            **kwargs,
+        )
 
     def plot(
         self, ax: Any = None, *, name: str | None = None, plot_reference: bool = True, **kwargs: Any
@@ -439,6 +552,10 @@ class DecisionCurveDisplay:
             top = max(float(np.max(self.net_benefit)), float(np.max(self.treat_all)), self.prevalence or 0.0)
             top = max(top, 0.01) * 1.1
             ax.set_ylim(-0.1 * top, top)
+        elif ax.get_ylim()[1] < float(np.max(self.net_benefit)) * 1.05:
+            # a model added to an existing plot may rise above the first one's scale
+            top = float(np.max(self.net_benefit)) * 1.1
+            ax.set_ylim(-0.1 * top, top)
         ax.set_xlim(float(self.thresholds.min()), float(self.thresholds.max()))
         ax.set_xlabel("Threshold probability, p_t (risk at which you would treat)")
         ax.set_ylabel("Net benefit (true positives per patient)")
@@ -459,19 +576,20 @@ def plot_decision_curve(
     ax: Any = None,
     plot_reference: bool = True,
 ) -> Any:
-    """Decision curve of a model against treat-all and treat-none (Vickers & Elkin 2006).
+    """Decision curves of one or several models against treat-all and treat-none (Vickers & Elkin 2006).
 
     Parameters
     ----------
     y_true : array-like of shape (n_patients,)
         Observed outcome.
-    y_score : array-like of shape (n_patients,)
-        Predicted probability, in [0, 1].
+    y_score : array-like of shape (n_patients,), or mapping of name to array-like
+        Predicted probability, in [0, 1]. A dict ``{"model A": p_a, "model B": p_b}`` draws one
+        curve per model (in the dict's order) on the same axes, with the references drawn once.
     thresholds : array-like of float, default=None
         Threshold probabilities strictly between 0 and 1 (default 0.01 to 0.99). Restrict them to
         the range a clinician would actually use.
     name : str, default=None
-        Name of the model in the legend.
+        Name of the model in the legend (for a single model; a dict's keys name its models).
     pos_label : object, default=None
         The positive class, needed when the labels are not 0/1.
     ax : matplotlib Axes, default=None
@@ -495,7 +613,28 @@ def plot_decision_curve(
     >>> ax = plot_decision_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], thresholds=[0.1, 0.2, 0.3])
     >>> ax.get_title()
     'Decision curve'
+    >>> models = {"A": [0.1, 0.4, 0.35, 0.8], "B": [0.2, 0.3, 0.6, 0.7]}
+    >>> ax = plot_decision_curve([0, 0, 1, 1], models, thresholds=[0.1, 0.2, 0.3])
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['A', 'treat all', 'treat none', 'B']
     """
+    if isinstance(y_score, Mapping):
+        if not y_score:
+            raise ValueError("y_score is an empty mapping; give at least one model's probabilities.")
+        if name is not None:
+            raise ValueError("name names a single model; with a dict of models, the keys are the names.")
+        for i, (model_name, scores) in enumerate(y_score.items()):
+            display = DecisionCurveDisplay.from_predictions(
+                y_true,
+                scores,
+                thresholds=thresholds,
+                name=str(model_name),
+                pos_label=pos_label,
+                ax=ax,
+                plot_reference=plot_reference and i == 0,
+            )
+            ax = display.ax_
+        return ax
     display = DecisionCurveDisplay.from_predictions(
         y_true,
         y_score,
@@ -703,4 +842,95 @@ def plot_subgroup_performance(
     ax.set_ylabel("Subgroup")
     ax.set_title(f"{name} by subgroup")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+#: For each metric of :func:`mlhc_course.audit.compare_sites`: its axis label (with unit) and the
+#: value a perfect model has (None where there is no such value).
+_SITE_METRICS = {
+    "AUROC": ("AUROC (0.5 = chance, 1 = perfect)", None),
+    "O/E": ("Observed/expected events (ratio; 1 = calibrated)", 1.0),
+    "calibration-in-the-large": ("Calibration-in-the-large (log-odds; 0 = calibrated)", 0.0),
+    "calibration slope": ("Calibration slope (1 = calibrated; < 1 = too extreme)", 1.0),
+    "prevalence": ("Prevalence (proportion)", None),
+    "mean predicted risk": ("Mean predicted risk (probability)", None),
+    "Brier": ("Brier score (mean squared error; lower is better)", None),
+    "scaled Brier": ("Scaled Brier score (1 = perfect, 0 = no skill)", None),
+    "ECE": ("Expected calibration error (probability)", 0.0),
+}
+_SITE_COLUMNS = ("site", "metric", "value", "ci_lower", "ci_upper")
+
+
+def plot_site_comparison(table: pd.DataFrame, *, metric: str = "O/E", ax: Any = None) -> Any:
+    """Forest plot of one metric at each site, from :func:`mlhc_course.audit.compare_sites`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The tidy table returned by :func:`mlhc_course.audit.compare_sites` (columns ``site``,
+        ``metric``, ``value``, ``ci_lower``, ``ci_upper``).
+    metric : str, default="O/E"
+        Which metric to draw: "AUROC", "O/E", "calibration-in-the-large", "calibration slope",
+        "prevalence", "mean predicted risk", "Brier", "scaled Brier" or "ECE". The default, the
+        observed/expected ratio, shows the commonest failure of a model moved to a new site: its
+        risks are right on average at home and too high or too low elsewhere.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure is created when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+
+    See Also
+    --------
+    mlhc_course.audit.compare_sites : Computes the table.
+    plot_subgroup_performance : The same kind of plot for subgroups.
+
+    Notes
+    -----
+    Each site is a point with its confidence interval (none for Brier, scaled Brier and ECE).
+    Where the metric has a value that a calibrated or perfect model reaches (1 for O/E and the
+    slope, 0 for calibration-in-the-large), a dashed line marks it. The y-axis labels give each
+    site's number of patients, because a small site's estimate is the least certain.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from mlhc_course.audit import compare_sites
+    >>> rng = np.random.default_rng(0)
+    >>> p = rng.uniform(0.05, 0.5, 600)
+    >>> y = rng.binomial(1, p)
+    >>> ax = plot_site_comparison(compare_sites(y, p, np.repeat(["A", "B"], 300)), metric="AUROC")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['A (n=300)', 'B (n=300)']
+    """
+    if not isinstance(table, pd.DataFrame) or any(c not in table.columns for c in _SITE_COLUMNS):
+        raise ValueError(
+            f"table must have the columns {list(_SITE_COLUMNS)}; pass the table from mlhc_course.audit.compare_sites."
+        )
+    if metric not in _SITE_METRICS or metric not in set(table["metric"]):
+        available = [m for m in _SITE_METRICS if m in set(table["metric"])]
+        raise ValueError(f"metric={metric!r} is not in the table; choose one of {available}.")
+    rows = table[table["metric"] == metric].reset_index(drop=True)
+    sizes = table[table["metric"] == "n"].set_index("site")["value"]
+    ax = _get_ax(ax)
+    positions = np.arange(len(rows))[::-1]
+    values = rows["value"].to_numpy(dtype=float)
+    lower = rows["ci_lower"].to_numpy(dtype=float)
+    upper = rows["ci_upper"].to_numpy(dtype=float)
+    err = np.nan_to_num(np.vstack([values - lower, upper - values]))
+    ax.errorbar(values, positions, xerr=err, fmt="o", color="C0", capsize=3)
+    label, ideal = _SITE_METRICS[metric]
+    if ideal is not None:
+        ax.axvline(ideal, color="grey", linestyle="--", label=f"ideal ({ideal:g})")
+        ax.legend(loc="best", fontsize="small")
+    ax.set_yticks(positions)
+    ax.set_yticklabels(
+        [f"{site} (n={int(sizes[site])})" if site in sizes.index else str(site) for site in rows["site"]]
+    )
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.set_xlabel(label)
+    ax.set_ylabel("Site")
+    ax.set_title(f"{metric[0].upper() + metric[1:]} by site")
     return ax

@@ -35,3 +35,17 @@ def test_console_script_is_installed():
     proc = subprocess.run([str(VENV_BIN / "mlhc"), "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith(f"mlhc-course {__version__}")
+
+
+def test_mlhc_assign_names_the_instructor_extra_when_nbgrader_is_missing(monkeypatch):
+    import importlib.util
+
+    from mlhc_course.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "nbgrader" else real(name, *a)
+    )
+    result = CliRunner().invoke(main, ["assign", "export"])
+    assert result.exit_code == 1
+    assert "pip install 'mlhc-course[instructor]'" in result.output and "nbgrader" in result.output

@@ -607,3 +607,42 @@ def test_roc_auc_ci_needs_two_of_each_class_for_an_interval():
 def test_calibration_summary_perfect_separation_is_a_clear_error():
     with pytest.raises(ValueError, match="separate the outcomes perfectly"):
         calibration_summary([0, 0, 1, 1], [0.1, 0.2, 0.8, 0.9])
+
+
+def _lowess_reference(x, y, x0, frac):
+    """Cleveland's lowess (iter=0) at x0, one weighted least-squares line per point (np.polyfit)."""
+    k = int(np.ceil(frac * len(x)))
+    out = []
+    for point in x0:
+        d = np.abs(x - point)
+        h = np.sort(d)[k - 1]
+        w = np.clip(1 - (d / h) ** 3, 0, None) ** 3
+        slope, intercept = np.polyfit(x, y, 1, w=np.sqrt(w))
+        out.append(intercept + slope * point)
+    return np.clip(out, 0, 1)
+
+
+@pytest.mark.parametrize("frac", [0.3, 2 / 3, 1.0])
+def test_smoothed_calibration_curve_matches_a_reference_lowess(frac):
+    from mlhc_course.metrics import smoothed_calibration_curve
+
+    rng = np.random.default_rng(11)
+    p = rng.uniform(0.01, 0.6, 800)
+    y = rng.binomial(1, np.clip(1.3 * p, 0, 1))  # under-predicting model
+    curve = smoothed_calibration_curve(y, p, frac=frac, n_points=25)
+    np.testing.assert_allclose(curve["predicted"], np.linspace(p.min(), p.max(), 25))
+    np.testing.assert_allclose(
+        curve["observed"], _lowess_reference(p, y, curve["predicted"], frac), atol=1e-9
+    )
+    assert (curve["observed"] >= curve["predicted"]).mean() > 0.8  # it sees the under-prediction
+
+
+def test_smoothed_calibration_curve_rejects_bad_input():
+    from mlhc_course.metrics import smoothed_calibration_curve
+
+    with pytest.raises(ValueError, match="'frac' parameter"):
+        smoothed_calibration_curve([0, 1], [0.2, 0.8], frac=0)
+    with pytest.raises(ValueError, match="'n_points' parameter"):
+        smoothed_calibration_curve([0, 1], [0.2, 0.8], n_points=1)
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        smoothed_calibration_curve([0, 1], [0.2, 1.8])

@@ -103,6 +103,28 @@ def test_plot_calibration_with_histogram(pyplot, data):
         plot_calibration(y, p * 2)
 
 
+def test_plot_calibration_draws_the_loess_curve_and_fits_the_axes_to_the_data(pyplot):
+    from mlhc_course.metrics import smoothed_calibration_curve
+
+    rng = np.random.default_rng(5)
+    p = rng.beta(1, 30, 3000)  # a rare outcome: every risk below about 0.25
+    y = rng.binomial(1, p)
+    ax = plot_calibration(y, p, name="model")
+    smooth = next(line for line in ax.get_lines() if line.get_label() == "model (loess)")
+    curve = smoothed_calibration_curve(y, p)
+    np.testing.assert_allclose(smooth.get_xdata(), curve["predicted"])
+    np.testing.assert_allclose(smooth.get_ydata(), curve["observed"])
+    low, high = ax.get_xlim()
+    assert ax.get_ylim() == (low, high)  # same scale on both axes: the diagonal stays at 45 degrees
+    assert p.max() <= high < 0.5
+    hist_ax = ax.figure.axes[-1]
+    assert sum(patch.get_height() for patch in hist_ax.patches) == len(p)
+    assert f"{high / 1.02 / 40:.3g}" in hist_ax.get_ylabel()
+    whole = plot_calibration(y, p, smooth=False, zoom=False, ax=pyplot.subplots()[1])
+    assert whole.get_xlim() == pytest.approx((-0.02, 1.02))
+    assert not any("loess" in line.get_label() for line in whole.get_lines())
+
+
 def test_decision_curve_display_attributes_and_data(pyplot, data):
     y, p = data
     pt = np.linspace(0.05, 0.5, 10)
@@ -136,8 +158,49 @@ def test_decision_curve_display_from_constructor_and_second_model(pyplot, data):
     assert [line.get_label() for line in ax.get_lines()] == ["A", "treat all", "treat none", "B"]
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         plot_decision_curve(y, p, thresholds=[0.0, 0.5])
-    with pytest.raises(ValueError, match="plot_reference=False"):
-        plot_decision_curve(y, {"A": p, "B": p**2})
+    with pytest.raises(ValueError, match="pass the dict"):
+        DecisionCurveDisplay.from_predictions(y, {"A": p, "B": p**2})
+
+
+def test_plot_decision_curve_takes_a_dict_of_models(pyplot, data):
+    y, p = data
+    pt = np.linspace(0.05, 0.5, 10)
+    ax = plot_decision_curve(y, {"logistic": p, "squashed": p**3}, thresholds=pt)
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["logistic", "treat all", "treat none", "squashed"]
+    # the same curves as drawing the models one by one
+    one = plot_decision_curve(y, p**3, thresholds=pt, name="squashed")
+    np.testing.assert_allclose(ax.get_lines()[3].get_ydata(), one.get_lines()[0].get_ydata())
+    top = ax.get_ylim()[1]
+    assert all(np.max(line.get_ydata()) <= top for line in ax.get_lines())
+    with pytest.raises(ValueError, match="empty mapping"):
+        plot_decision_curve(y, {})
+    with pytest.raises(ValueError, match="keys are the names"):
+        plot_decision_curve(y, {"a": p}, name="x")
+
+
+def test_decision_curve_display_from_estimator(pyplot):
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 2))
+    y = rng.binomial(1, 1 / (1 + np.exp(-(X[:, 0] - 1))))
+    model = LogisticRegression().fit(X, y)
+    pt = np.linspace(0.05, 0.6, 12)
+    display = DecisionCurveDisplay.from_estimator(model, X, y, thresholds=pt)
+    expected = DecisionCurveDisplay.from_predictions(y, model.predict_proba(X)[:, 1], thresholds=pt)
+    np.testing.assert_allclose(display.net_benefit, expected.net_benefit)
+    assert display.line_.get_label() == "LogisticRegression"
+    assert display.ax_.get_xlabel().startswith("Threshold probability")
+    # string classes: the positive class picks the probability column
+    labels = np.where(y == 1, "deteriorated", "stable")
+    named = LogisticRegression().fit(X, labels)
+    shown = DecisionCurveDisplay.from_estimator(named, X, labels, thresholds=pt, pos_label="deteriorated")
+    np.testing.assert_allclose(shown.net_benefit, expected.net_benefit, atol=1e-12)
+    with pytest.raises(ValueError, match="fitted classifier"):
+        DecisionCurveDisplay.from_estimator(object(), X, y)
+    with pytest.raises(ValueError, match="not one of the estimator's classes"):
+        DecisionCurveDisplay.from_estimator(named, X, labels, pos_label="dead")
 
 
 def test_plot_threshold_tradeoff(pyplot):
@@ -195,3 +258,28 @@ def test_plot_subgroup_performance(pyplot):
         plot_subgroup_performance(report, metric="F1")
     with pytest.raises(ValueError, match="missing columns"):
         plot_subgroup_performance(report.drop(columns="overall"))
+
+
+def test_plot_site_comparison(pyplot):
+    from mlhc_course.audit import compare_sites
+    from mlhc_course.plots import plot_site_comparison
+
+    rng = np.random.default_rng(2)
+    sites = np.repeat(["Leeds", "Lisbon", "Lima"], [500, 400, 300])
+    p = rng.uniform(0.05, 0.5, len(sites))
+    y = rng.binomial(1, np.clip(p * np.where(sites == "Lima", 1.6, 1.0), 0, 1))  # Lima: under-predicted
+    table = compare_sites(y, p, sites)
+    ax = plot_site_comparison(table)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Leeds (n=500)", "Lisbon (n=400)", "Lima (n=300)"]
+    assert ax.get_xlabel().startswith("Observed/expected events (ratio")
+    assert ax.get_title() == "O/E by site"
+    points = ax.lines[0].get_xdata()
+    oe = table[table.metric == "O/E"]["value"].to_numpy()
+    np.testing.assert_allclose(points, oe)
+    assert any(line.get_label().startswith("ideal") for line in ax.get_lines())
+    auroc = plot_site_comparison(table, metric="AUROC", ax=pyplot.subplots()[1])
+    assert auroc.get_legend() is None  # no "ideal" line for discrimination
+    with pytest.raises(ValueError, match="choose one of"):
+        plot_site_comparison(table, metric="sensitivity")
+    with pytest.raises(ValueError, match="compare_sites"):
+        plot_site_comparison(table.drop(columns="ci_lower"))

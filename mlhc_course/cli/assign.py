@@ -79,6 +79,22 @@ verbose_option = click.option("-v", "--verbose", is_flag=True, help="Show nbgrad
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def assign() -> None:
     """Instructor pipeline: release, collect, grade, feedback, export and report (wraps nbgrader)."""
+    _require_instructor_tools()
+
+
+#: What `mlhc assign` imports that a learner's install (`pip install .`) does not have.
+_INSTRUCTOR_MODULES = ("nbgrader", "nbconvert", "nbclient", "jupyter_client", "sqlalchemy")
+
+
+def _require_instructor_tools() -> None:
+    from importlib.util import find_spec
+
+    missing = [name for name in _INSTRUCTOR_MODULES if find_spec(name) is None]
+    if missing:
+        raise click.ClickException(
+            f"mlhc assign needs the instructor tools, which this environment lacks ({', '.join(missing)}). "
+            "Install them with: pip install 'mlhc-course[instructor]' (or: make setup)."
+        )
 
 
 @assign.command()

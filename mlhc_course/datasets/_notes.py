@@ -265,109 +265,16 @@ def make_clinical_notes(
     check_param(as_frame, bool, name="as_frame", caller=_CALLER)
     rng = check_random_state(random_state, caller=_CALLER)
     vocab = _vocabulary()
-    fill = vocab["fill"]
     n = int(n_notes)
-
-    note_type = rng.integers(len(NOTE_TYPES), size=n)
-    triage = note_type == 0
-    age = rng.integers(18, 96, size=n)
-    male = rng.random(n) < 0.5
-    obs = {
-        "hr": rng.integers(60, 125, size=n),
-        "sbp": rng.integers(95, 175, size=n),
-        "rr": rng.integers(12, 30, size=n),
-        "spo2": rng.integers(88, 100, size=n),
-        "temp": np.round(rng.uniform(36.0, 39.2, size=n), 1),
-    }
-    obs["dbp"] = obs["sbp"] // 2 + 10
+    # The steps draw from rng in this order; reordering them would change every note.
+    note_type, age, male, obs = _draw_patients(rng, n)
     facts = _Facts(male, age)
     # a charted temperature of 38.0 C or more is a fever: the note must not deny it
-    facts.asserted[triage & (obs["temp"] >= _FEVER_C), _tags()["fever"]] = True
-    everyone = np.arange(n)
-
-    status = {}
-    sentences = []
-    for condition in CONDITIONS:
-        templates = vocab["conditions"][condition]
-        kinds = [k for k in _DISTRACTOR_WEIGHTS if templates[k]]
-        weights = np.array([_DISTRACTOR_WEIGHTS[k] for k in kinds])
-        affirmed = rng.random(n) < prevalence
-        distractor = ~affirmed & (rng.random(n) < distractor_rate)
-        kind_codes = np.array([MENTION_STATUSES.index(k) for k in kinds])
-        kind_idx = np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n), side="right")
-        distractor_code = kind_codes[np.minimum(kind_idx, len(kinds) - 1)]
-        codes = np.where(affirmed, 1, np.where(distractor, distractor_code, 0))
-        status[condition] = codes
-        phrase = np.full(n, "", dtype=object)
-        for code, name in enumerate(MENTION_STATUSES):
-            rows = np.flatnonzero(codes == code)
-            if code and len(rows):
-                phrase[rows] = facts.choose(rng, templates[name], rows)
-        sentences.append(phrase)
-
-    history = facts.choose(rng, vocab["history"], everyone)
-    # Complaint: from the first affirmed condition, else a generic one.
-    first = np.full(n, "none", dtype=object)
-    for condition in reversed(CONDITIONS):
-        first[status[condition] == 1] = condition
-    complaint = np.full(n, "", dtype=object)
-    for group, options in vocab["complaints"].items():
-        rows = np.flatnonzero(first == group)
-        if len(rows):
-            complaint[rows] = facts.choose(rng, options, rows)
-    # 0-2 distinct negated symptoms, none of them named in the complaint or contradicting the note
-    negation_entries = _entries(vocab["symptom_negations"])
-    negation_text = np.asarray([e["text"] for e in negation_entries] + [""], dtype=object)
-    negation_idx = _masked_choice(rng, facts.allowed(negation_entries, everyone), k=2)
-    negation_idx[np.arange(2) >= rng.integers(0, 3, size=n)[:, None]] = -1
-    negations = negation_text[negation_idx]  # index -1 is the empty string
-    plan = np.full(n, "", dtype=object)
-    for code, kind in enumerate(NOTE_TYPES):
-        rows = np.flatnonzero(note_type == code)
-        if len(rows):
-            plan[rows] = facts.choose(rng, vocab["plans"][kind], rows)
-    order = rng.permuted(np.tile(np.arange(len(CONDITIONS)), (n, 1)), axis=1)
-    fills = {key: _choice(rng, values, n) for key, values in fill.items()}
-    # Numbers that must agree with the patient and the charted observations.
-    years = np.asarray(vocab["event_years"])
-    event_age = age[:, None] - (_NOTE_YEAR - years)
-    fills["year"] = years[_masked_choice(rng, event_age >= _MIN_EVENT_AGE)[:, 0]].astype(str)
-    charted_b_r = (obs["rr"] >= 30).astype(int) + ((obs["sbp"] < 90) | (obs["dbp"] <= 60))
-    uncharted = (rng.random((n, 4)) < _CURB_UNCHARTED_RATE).astype(int)
-    curb = (age >= 65) + uncharted[:, :2].sum(axis=1)  # confusion, urea
-    curb += np.where(triage, charted_b_r, uncharted[:, 2:].sum(axis=1))
-    fills["curb"] = curb.astype(str)
-    wells_low = np.asarray(["0", "1", "1.5"], dtype=object)[rng.integers(3, size=n)]
-    fills["wells_low"] = np.where(triage & (obs["hr"] > 100), f"{_WELLS_TACHYCARDIA:g}", wells_low)
-    # a sister's PE: at 30-60, and at most 10 years older than the patient is now
-    fills["fam_age"] = np.minimum(rng.integers(30, 61, size=n), age + 10).astype(str)
-
-    texts = []
-    for i in range(n):  # assembling strings: one join per note
-        sex = "M" if male[i] else "F"
-        findings = [sentences[j][i] for j in order[i] if sentences[j][i]]
-        symptoms = ", ".join(p for p in negations[i] if p)
-        if note_type[i] == 0:
-            parts = [
-                f"{age[i]}{sex} presenting with {complaint[i]}",
-                symptoms,
-                history[i],
-                f"Obs: HR {obs['hr'][i]}, BP {obs['sbp'][i]}/{obs['dbp'][i]}, RR {obs['rr'][i]}, "
-                f"SpO2 {obs['spo2'][i]}%, T {obs['temp'][i]:.1f}",
-                *findings,
-                f"Plan: {plan[i]}",
-            ]
-        else:
-            parts = [
-                f"Discharge summary: {age[i]} y/o {'man' if male[i] else 'woman'} "
-                f"admitted with {complaint[i]}",
-                history[i],
-                symptoms,
-                *findings,
-                f"Follow-up: {plan[i]}",
-            ]
-        text = ". ".join(p for p in parts if p) + "."
-        texts.append(text.format_map({k: v[i] for k, v in fills.items()}) if "{" in text else text)
+    facts.asserted[(note_type == 0) & (obs["temp"] >= _FEVER_C), _tags()["fever"]] = True
+    status, sentences = _draw_mentions(rng, vocab, facts, n, prevalence, distractor_rate)
+    sections = _draw_sections(rng, vocab, facts, status, note_type)
+    fills = _draw_numbers(rng, vocab, note_type, age, obs)
+    texts = _assemble_texts(note_type, age, male, obs, sentences, sections, fills)
 
     frame = pd.DataFrame(
         {
@@ -393,3 +300,139 @@ def make_clinical_notes(
         return_X_y=return_X_y,
         as_frame=as_frame,
     )
+
+
+def _draw_patients(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Note type, age, sex and the charted observations (triage notes print them)."""
+    note_type = rng.integers(len(NOTE_TYPES), size=n)
+    age = rng.integers(18, 96, size=n)
+    male = rng.random(n) < 0.5
+    obs = {
+        "hr": rng.integers(60, 125, size=n),
+        "sbp": rng.integers(95, 175, size=n),
+        "rr": rng.integers(12, 30, size=n),
+        "spo2": rng.integers(88, 100, size=n),
+        "temp": np.round(rng.uniform(36.0, 39.2, size=n), 1),
+    }
+    obs["dbp"] = obs["sbp"] // 2 + 10
+    return note_type, age, male, obs
+
+
+def _draw_mentions(
+    rng: np.random.Generator, vocab: dict, facts: _Facts, n: int, prevalence: float, distractor_rate: float
+) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    """Each condition's mention status (the labels) and the sentence that states it."""
+    status = {}
+    sentences = []
+    for condition in CONDITIONS:
+        templates = vocab["conditions"][condition]
+        kinds = [k for k in _DISTRACTOR_WEIGHTS if templates[k]]
+        weights = np.array([_DISTRACTOR_WEIGHTS[k] for k in kinds])
+        affirmed = rng.random(n) < prevalence
+        distractor = ~affirmed & (rng.random(n) < distractor_rate)
+        kind_codes = np.array([MENTION_STATUSES.index(k) for k in kinds])
+        kind_idx = np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n), side="right")
+        distractor_code = kind_codes[np.minimum(kind_idx, len(kinds) - 1)]
+        codes = np.where(affirmed, 1, np.where(distractor, distractor_code, 0))
+        status[condition] = codes
+        phrase = np.full(n, "", dtype=object)
+        for code, name in enumerate(MENTION_STATUSES):
+            rows = np.flatnonzero(codes == code)
+            if code and len(rows):
+                phrase[rows] = facts.choose(rng, templates[name], rows)
+        sentences.append(phrase)
+    return status, sentences
+
+
+def _draw_sections(
+    rng: np.random.Generator, vocab: dict, facts: _Facts, status: dict[str, np.ndarray], note_type: np.ndarray
+) -> dict[str, np.ndarray]:
+    """History, complaint, negated symptoms, plan and the order of the findings, per note."""
+    n = len(note_type)
+    everyone = np.arange(n)
+    history = facts.choose(rng, vocab["history"], everyone)
+    # Complaint: from the first affirmed condition, else a generic one.
+    first = np.full(n, "none", dtype=object)
+    for condition in reversed(CONDITIONS):
+        first[status[condition] == 1] = condition
+    complaint = np.full(n, "", dtype=object)
+    for group, options in vocab["complaints"].items():
+        rows = np.flatnonzero(first == group)
+        if len(rows):
+            complaint[rows] = facts.choose(rng, options, rows)
+    # 0-2 distinct negated symptoms, none of them named in the complaint or contradicting the note
+    negation_entries = _entries(vocab["symptom_negations"])
+    negation_text = np.asarray([e["text"] for e in negation_entries] + [""], dtype=object)
+    negation_idx = _masked_choice(rng, facts.allowed(negation_entries, everyone), k=2)
+    negation_idx[np.arange(2) >= rng.integers(0, 3, size=n)[:, None]] = -1
+    negations = negation_text[negation_idx]  # index -1 is the empty string
+    plan = np.full(n, "", dtype=object)
+    for code, kind in enumerate(NOTE_TYPES):
+        rows = np.flatnonzero(note_type == code)
+        if len(rows):
+            plan[rows] = facts.choose(rng, vocab["plans"][kind], rows)
+    order = rng.permuted(np.tile(np.arange(len(CONDITIONS)), (n, 1)), axis=1)
+    return {"history": history, "complaint": complaint, "negations": negations, "plan": plan, "order": order}
+
+
+def _draw_numbers(
+    rng: np.random.Generator, vocab: dict, note_type: np.ndarray, age: np.ndarray, obs: dict
+) -> dict[str, np.ndarray]:
+    """The template fill-ins, including numbers that must agree with the patient and the chart."""
+    n = len(note_type)
+    triage = note_type == 0
+    fills = {key: _choice(rng, values, n) for key, values in vocab["fill"].items()}
+    years = np.asarray(vocab["event_years"])
+    event_age = age[:, None] - (_NOTE_YEAR - years)
+    fills["year"] = years[_masked_choice(rng, event_age >= _MIN_EVENT_AGE)[:, 0]].astype(str)
+    charted_b_r = (obs["rr"] >= 30).astype(int) + ((obs["sbp"] < 90) | (obs["dbp"] <= 60))
+    uncharted = (rng.random((n, 4)) < _CURB_UNCHARTED_RATE).astype(int)
+    curb = (age >= 65) + uncharted[:, :2].sum(axis=1)  # confusion, urea
+    curb += np.where(triage, charted_b_r, uncharted[:, 2:].sum(axis=1))
+    fills["curb"] = curb.astype(str)
+    wells_low = np.asarray(["0", "1", "1.5"], dtype=object)[rng.integers(3, size=n)]
+    fills["wells_low"] = np.where(triage & (obs["hr"] > 100), f"{_WELLS_TACHYCARDIA:g}", wells_low)
+    # a sister's PE: at 30-60, and at most 10 years older than the patient is now
+    fills["fam_age"] = np.minimum(rng.integers(30, 61, size=n), age + 10).astype(str)
+    return fills
+
+
+def _assemble_texts(
+    note_type: np.ndarray,
+    age: np.ndarray,
+    male: np.ndarray,
+    obs: dict,
+    sentences: list[np.ndarray],
+    sections: dict[str, np.ndarray],
+    fills: dict[str, np.ndarray],
+) -> list[str]:
+    """Join each note's parts into its text (a triage note or a discharge summary); no randomness."""
+    history, complaint, plan = sections["history"], sections["complaint"], sections["plan"]
+    negations, order = sections["negations"], sections["order"]
+    texts = []
+    for i in range(len(note_type)):  # assembling strings: one join per note
+        sex = "M" if male[i] else "F"
+        findings = [sentences[j][i] for j in order[i] if sentences[j][i]]
+        symptoms = ", ".join(p for p in negations[i] if p)
+        if note_type[i] == 0:
+            parts = [
+                f"{age[i]}{sex} presenting with {complaint[i]}",
+                symptoms,
+                history[i],
+                f"Obs: HR {obs['hr'][i]}, BP {obs['sbp'][i]}/{obs['dbp'][i]}, RR {obs['rr'][i]}, "
+                f"SpO2 {obs['spo2'][i]}%, T {obs['temp'][i]:.1f}",
+                *findings,
+                f"Plan: {plan[i]}",
+            ]
+        else:
+            parts = [
+                f"Discharge summary: {age[i]} y/o {'man' if male[i] else 'woman'} "
+                f"admitted with {complaint[i]}",
+                history[i],
+                symptoms,
+                *findings,
+                f"Follow-up: {plan[i]}",
+            ]
+        text = ". ".join(p for p in parts if p) + "."
+        texts.append(text.format_map({k: v[i] for k, v in fills.items()}) if "{" in text else text)
+    return texts
