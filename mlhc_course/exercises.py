@@ -123,6 +123,22 @@ _QUESTIONS: dict[str, _Question] = {
         checker=_choice("sensitivity", ("sensitivity", "ppv")),
         hint="Sensitivity is computed among patients WITH the condition; PPV among patients who TEST positive.",
     ),
+    # Lesson 1, exercise 4: LR- at 40 ng/L = (42/198) / (1425/1802) = 0.268; from a pre-test probability of
+    # 30% (odds 0.429) a negative result leaves odds 0.115, a post-test probability of 0.103.
+    "l01_ex4_post_test_after_negative": _Question(
+        prompt="Post-test probability after a negative result at 40 ng/L, from a pre-test probability of 30%.",
+        checker=_number(0.1031, abs_tol=0.002),
+        hint="Convert to odds (0.30 / 0.70), multiply by LR- (table.loc['LR-', 'value']), convert back with "
+        "odds / (1 + odds); or call metrics.post_test_probability(0.30, lr_neg). Give a proportion.",
+        mistakes={
+            0.0805: "That is 0.30 x LR-: the likelihood ratio multiplies the ODDS, not the probability.",
+            0.0289: "That is the post-test probability from 10%, the department's prevalence. This patient's "
+            "pre-test probability is 30%.",
+            0.8969: "That is the probability of NOT having the condition after the negative result.",
+            10.31: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+        mistake_tol=0.001,
+    ),
     # Lesson 5 (notebooks/05_leakage.ipynb), seed 2026, 4,000 patients with repeat visits and leaky
     # features, patient-level split: logistic regression on the baseline features has test AUROC 0.800;
     # adding cardiology_referral alone gives 0.964, adding statin_at_followup alone 0.887.
