@@ -445,6 +445,25 @@ def test_l05_prose_claims_hold(l05_cohort):
     assert leaky[-1].coef_[0][list(X.columns).index("statin")] < 0  # the "odd negative coefficient"
 
 
+def test_l05_odds_ratios_yes_vs_no_and_against_risk_ratios(l05_cohort):
+    """The odds-ratio table reads yes vs no for 0/1 features; OR and RR part company when risk is common."""
+    _, X, y, train, _, _ = l05_cohort
+    leaky = _l05_logistic().fit(X.loc[train.index], y.loc[train.index])
+    coef = pd.Series(leaky[-1].coef_[0] / leaky[0].scale_, index=X.columns)  # log-odds per unit
+    assert X["smoker"].isin([0, 1]).all() and not X["age"].isin([0, 1]).all()
+    assert np.exp(coef["cardiology_referral"]) > np.exp(coef["statin_at_followup"]) > 10  # the two leaks
+    assert np.exp(coef["statin"]) < 1
+
+    def ratios(column):
+        risk_yes, risk_no = y[X[column] == 1].mean(), y[X[column] == 0].mean()
+        return risk_yes, risk_yes / risk_no, (risk_yes / (1 - risk_yes)) / (risk_no / (1 - risk_no))
+
+    risk_diabetes, rr_diabetes, or_diabetes = ratios("diabetes")
+    assert risk_diabetes > 0.2 and or_diabetes > 1.15 * rr_diabetes  # "noticeably further from 1"
+    risk_referral, rr_referral, or_referral = ratios("cardiology_referral")
+    assert risk_referral > 0.5 and or_referral > 3 * rr_referral  # "several times the risk ratio"
+
+
 # --------------------------------------------------------------------------------------------------
 # Lesson 6 (notebooks/06_calibration_decision_curves.ipynb)
 # --------------------------------------------------------------------------------------------------
