@@ -538,6 +538,31 @@ def test_l06_ex1_team_a_net_benefit_at_ten_percent(l06_models):
     assert (nb["team B (kitchen sink)"] < nb["team A (simple)"]).all()
 
 
+def test_l06_net_benefit_uncertainty_and_events_prevented(l06_models):
+    """The bootstrap of net benefit, and true positives against events prevented (HR 0.75), with the NNT."""
+    _, val, probs, _ = l06_models
+    y = val["event_recorded"].to_numpy()
+    team_a, team_b = probs["team A (simple)"], probs["team B (kitchen sink)"]
+
+    def nb(y_true, p):
+        return float(metrics.net_benefit(y_true, p, [0.10])[0])
+
+    ci_a = metrics.bootstrap_ci(nb, y, team_a, n_resamples=500, random_state=L06_SEED)
+    ci_b = metrics.bootstrap_ci(nb, y, team_b, n_resamples=500, random_state=L06_SEED)
+    paired = metrics.bootstrap_ci(
+        lambda yy, i: nb(yy, team_a[i]) - nb(yy, team_b[i]), y, np.arange(len(y)), n_resamples=500,
+        random_state=L06_SEED,
+    )  # fmt: skip
+    assert ci_a.ci_lower > 0 and ci_b.ci_lower > 0 and paired.ci_lower > 0  # "excludes zero"
+    assert ci_a.ci_upper - ci_a.ci_lower < 0.01
+    risk = val["true_risk"].to_numpy()
+    reduction = risk - (1 - (1 - risk) ** datasets.STATIN_HR)
+    offered = team_a >= 0.10
+    true_positives = (offered & (y == 1)).sum()
+    assert 0.2 < reduction[offered].sum() / true_positives < 0.3  # "only about a quarter"
+    assert round(1 / reduction[offered].mean()) == 25  # "about 25 patients for 10 years"
+
+
 def test_l06_ex3_framingham_overestimates_in_statin_users():
     frame = datasets.make_primary_care_cohort(20000, random_state=L06_SEED + 1).frame
     users = frame[frame["statin"] == 1]
