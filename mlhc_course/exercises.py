@@ -238,30 +238,31 @@ _QUESTIONS: dict[str, _Question] = {
         },
     ),
     # Lesson 9, exercise 2: make_primary_care_cohort(8000, sites=12, site_shift=0.0, random_state=2026),
-    # development P01-P08 (30% internal test), external P09-P12: pooled external O/E 0.982 (0.877 with
-    # site_shift=1.0, as in the lesson).
+    # patients not on a statin at baseline, development P01-P08 (30% internal test), external P09-P12:
+    # pooled external O/E 1.009 (0.912 with site_shift=1.0, as in the lesson).
     "l09_ex2_oe_exchangeable_practices": _Question(
         prompt="Pooled O/E in the external practices P09-P12 when site_shift=0.0.",
-        checker=_number(0.982, abs_tol=0.01),
-        hint="Regenerate the cohort with site_shift=0.0, repeat site_split, patient_split and the fit, then read "
-        "site_report.loc['O/E', 'external']. It is a ratio: 1 means as many events as predicted.",
+        checker=_number(1.009, abs_tol=0.01),
+        hint="Regenerate the cohort with site_shift=0.0, keep the statin-naive patients (statin_naive), repeat "
+        "site_split, patient_split and the fit, then read site_report.loc['O/E', 'external']. It is a ratio: 1 means as many events as predicted.",
         mistakes={
-            0.877: "That is the O/E with site_shift=1.0, the lesson's own figure. Regenerate the cohort with "
+            0.912: "That is the O/E with site_shift=1.0, the lesson's own figure. Regenerate the cohort with "
             "site_shift=0.0 first.",
         },
     ),
-    # Lesson 9, exercise 3: make_primary_care_cohort(8000, label_bias=0.25, random_state=2026), patient split
-    # 30%, model trained on event_recorded: sensitivity at 10% in women against event_true is 27/79 = 0.342
-    # (17/79 = 0.215 with label_bias=0.5; 33/79 = 0.418 for the model trained on event_true).
+    # Lesson 9, exercise 3: make_primary_care_cohort(8000, label_bias=0.25, random_state=2026), patients not
+    # on a statin at baseline, patient split 30%, model trained on event_recorded: sensitivity at 10% in
+    # women against event_true is 8/52 = 0.154 (4/52 = 0.077 with label_bias=0.5; 21/52 = 0.404 for the
+    # model trained on event_true).
     "l09_ex3_women_sensitivity": _Question(
         prompt="Sensitivity at the 10% threshold in women, against the true events, with label_bias=0.25.",
-        checker=_number(0.342, abs_tol=0.005),
+        checker=_number(0.154, abs_tol=0.005),
         hint="Regenerate the cohort with label_bias=0.25, fit on event_recorded, and call "
         "audit.subgroup_report(test_b['event_true'], risk, sex, threshold=0.10); read the female "
         "sensitivity.",
         mistakes={
-            0.215: "That is the lesson's figure with label_bias=0.5. Regenerate the cohort with label_bias=0.25.",
-            0.418: "That is the model trained on the true events. The question asks about the model trained on "
+            0.077: "That is the lesson's figure with label_bias=0.5. Regenerate the cohort with label_bias=0.25.",
+            0.404: "That is the model trained on the true events. The question asks about the model trained on "
             "event_recorded.",
         },
     ),
