@@ -318,6 +318,12 @@ def test_l09_temporal_drift_prose_claims():
     )  # fmt: skip
     assert abs(report.loc["AUROC", "difference"]) < 0.05
     assert report.loc["O/E", "late"] < 0.85 and report.loc["O/E", "late_ci_upper"] < 1
+    held_out = pd.concat([internal, late])
+    by_year = audit.compare_sites(
+        held_out["event_recorded"], _l09_risk(model, held_out), held_out["baseline_year"]
+    )
+    oe_by_year = by_year[by_year["metric"] == "O/E"].set_index("site")["value"]
+    assert (oe_by_year[oe_by_year.index >= 2010] < 1).all()  # the figure: below 1 in every later year
 
 
 def test_l09_per_practice_table_prose():
