@@ -323,7 +323,8 @@ def test_l09_temporal_drift_prose_claims():
         held_out["event_recorded"], _l09_risk(model, held_out), held_out["baseline_year"]
     )
     oe_by_year = by_year[by_year["metric"] == "O/E"].set_index("site")["value"]
-    assert (oe_by_year[oe_by_year.index >= 2010] < 1).all()  # the figure: below 1 in every later year
+    later = oe_by_year.index.astype(int) >= 2010
+    assert (oe_by_year[later] < 1).all()  # the figure: below 1 in every later year
 
 
 def test_l09_per_practice_table_prose():
