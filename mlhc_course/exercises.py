@@ -222,6 +222,19 @@ _QUESTIONS: dict[str, _Question] = {
             0.064: "That is the PPV. The NNE is its reciprocal, 1/PPV.",
         },
     ),
+    # Lesson 8, exercise 5: on the lesson's ward, 28 of the 81 deteriorations in the window get no alert 4-24 h
+    # ahead at NEWS2 >= 5, and 13 of those 28 are sudden: 13/28 = 0.464 (13 of the 15 sudden ones are missed).
+    "l08_ex5_missed_sudden_share": _Question(
+        prompt="Share of the deteriorating patients with no alert 4-24 h ahead at NEWS2 >= 5 who were sudden.",
+        checker=_number(0.464, abs_tol=0.01),
+        hint="In the cross-table of deterioration_type against 'warned', take the 'not warned' column: the "
+        "sudden count divided by the column total.",
+        mistakes={
+            0.867: "That is the share of sudden deteriorations that were missed (13 of 15). The question "
+            "starts from the missed patients: what share of THEM were sudden?",
+            0.16: "That divides by all 81 deteriorations. Divide by the patients who got no alert.",
+        },
+    ),
     # Lesson 9 (notebooks/09_shift_drift_label_bias.ipynb), exercise 1: the model is used only in the
     # practices that developed it, in later years, so the question is temporal (Steyerberg & Harrell 2016).
     "l09_ex1_validation_design": _Question(

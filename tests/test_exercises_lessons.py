@@ -134,6 +134,25 @@ def test_l08_admission_level_table_and_prose(l08_ward):
     assert _l08_new_alerts(obs, 5).sum() / n_deteriorations > row["NNE"]
 
 
+def test_l08_ex5_missed_sudden_share(l08_ward):
+    obs, admissions = l08_ward
+    per_admission = _l08_admission_level(obs, admissions)
+    det = per_admission[per_admission["deteriorated"] == 1]
+    missed = det[det["max_news2"] < 5]
+    sudden = det["deterioration_type"] == "sudden"
+    assert (len(missed), int((missed["deterioration_type"] == "sudden").sum()), int(sudden.sum())) == (
+        28,
+        13,
+        15,
+    )
+    share = float((missed["deterioration_type"] == "sudden").mean())
+    assert exercises.check("l08_ex5_missed_sudden_share", share).passed is True
+    wrong = exercises.check("l08_ex5_missed_sudden_share", round(13 / 15, 3))
+    assert wrong.passed is False and "THEM" in wrong.hint
+    assert "81" in exercises.check("l08_ex5_missed_sudden_share", round(13 / 81, 2)).hint
+    assert exercises.check("l08_ex5_missed_sudden_share", [0.46]).passed is False
+
+
 def test_l08_observation_level_prose(l08_ward):
     obs, _ = l08_ward
     share = obs.groupby("band", observed=True)["deterioration_within_24h"].mean()
