@@ -346,6 +346,30 @@ def test_l09_temporal_drift_prose_claims():
     assert (oe_by_year[later] < 1).all()  # the figure: below 1 in every later year
 
 
+def test_l09_pooled_external_report_prose():
+    """Pooled: AUROC somewhat lower, O/E and CITL intervals still include 1 and 0, slope clearly below 1."""
+    from mlhc_course import audit, splits
+
+    regional = _l09_cohort(sites=12, site_shift=1.0)
+    development, external = splits.site_split(regional, site_col="practice", test_sites=L09_EXTERNAL)
+    train, internal = splits.patient_split(
+        development, patient_col="patient_id", test_size=0.3, random_state=L09_SEED
+    )
+    model = _l09_fit(train)
+    report = audit.external_validation_report(
+        internal["event_recorded"], _l09_risk(model, internal), external["event_recorded"], _l09_risk(model, external),
+        names=("internal", "external"),
+    )  # fmt: skip
+    assert report.loc["AUROC", "external"] < report.loc["AUROC", "internal"]
+    assert report.loc["O/E", "external_ci_lower"] < 1 < report.loc["O/E", "external_ci_upper"]
+    assert (
+        report.loc["calibration-in-the-large", "external_ci_lower"]
+        < 0
+        < report.loc["calibration-in-the-large", "external_ci_upper"]
+    )
+    assert report.loc["calibration slope", "external_ci_upper"] < 1
+
+
 def test_l09_per_practice_table_prose():
     """Small numbers: every practice under 100 events, most O/E intervals include 1, the extreme is tiny."""
     from mlhc_course import audit, splits
