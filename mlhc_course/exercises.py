@@ -235,6 +235,22 @@ _QUESTIONS: dict[str, _Question] = {
         checker=_choice("sensitivity", ("sensitivity", "ppv")),
         hint="Sensitivity is computed among patients WITH the condition; PPV among patients who TEST positive.",
     ),
+    # Lesson 1, exercise 4: LR- at 40 ng/L = (42/198) / (1425/1802) = 0.268; from a pre-test probability of
+    # 30% (odds 0.429) a negative result leaves odds 0.115, a post-test probability of 0.103.
+    "l01_ex4_post_test_after_negative": _Question(
+        prompt="Post-test probability after a negative result at 40 ng/L, from a pre-test probability of 30%.",
+        checker=_number(0.1031, abs_tol=0.002),
+        hint="Convert to odds (0.30 / 0.70), multiply by LR- (table.loc['LR-', 'value']), convert back with "
+        "odds / (1 + odds); or call metrics.post_test_probability(0.30, lr_neg). Give a proportion.",
+        mistakes={
+            0.0805: "That is 0.30 x LR-: the likelihood ratio multiplies the ODDS, not the probability.",
+            0.0289: "That is the post-test probability from 10%, the department's prevalence. This patient's "
+            "pre-test probability is 30%.",
+            0.8969: "That is the probability of NOT having the condition after the negative result.",
+            10.31: "That looks like a percentage: give the answer as a proportion between 0 and 1.",
+        },
+        mistake_tol=0.001,
+    ),
     # Lesson 5 (notebooks/05_leakage.ipynb), seed 2026, 4,000 patients with repeat visits and leaky
     # features, patient-level split: logistic regression on the baseline features has test AUROC 0.800;
     # adding cardiology_referral alone gives 0.964, adding statin_at_followup alone 0.887.
@@ -318,6 +334,19 @@ _QUESTIONS: dict[str, _Question] = {
             0.064: "That is the PPV. The NNE is its reciprocal, 1/PPV.",
         },
     ),
+    # Lesson 8, exercise 5: on the lesson's ward, 28 of the 81 deteriorations in the window get no alert 4-24 h
+    # ahead at NEWS2 >= 5, and 13 of those 28 are sudden: 13/28 = 0.464 (13 of the 15 sudden ones are missed).
+    "l08_ex5_missed_sudden_share": _Question(
+        prompt="Share of the deteriorating patients with no alert 4-24 h ahead at NEWS2 >= 5 who were sudden.",
+        checker=_number(0.464, abs_tol=0.01),
+        hint="In the cross-table of deterioration_type against 'warned', take the 'not warned' column: the "
+        "sudden count divided by the column total.",
+        mistakes={
+            0.867: "That is the share of sudden deteriorations that were missed (13 of 15). The question "
+            "starts from the missed patients: what share of THEM were sudden?",
+            0.16: "That divides by all 81 deteriorations. Divide by the patients who got no alert.",
+        },
+    ),
     # Lesson 9 (notebooks/09_shift_drift_label_bias.ipynb), exercise 1: the model is used only in the
     # practices that developed it, in later years, so the question is temporal (Steyerberg & Harrell 2016).
     "l09_ex1_validation_design": _Question(
@@ -334,30 +363,31 @@ _QUESTIONS: dict[str, _Question] = {
         },
     ),
     # Lesson 9, exercise 2: make_primary_care_cohort(8000, sites=12, site_shift=0.0, random_state=2026),
-    # development P01-P08 (30% internal test), external P09-P12: pooled external O/E 0.982 (0.877 with
-    # site_shift=1.0, as in the lesson).
+    # patients not on a statin at baseline, development P01-P08 (30% internal test), external P09-P12:
+    # pooled external O/E 1.009 (0.912 with site_shift=1.0, as in the lesson).
     "l09_ex2_oe_exchangeable_practices": _Question(
         prompt="Pooled O/E in the external practices P09-P12 when site_shift=0.0.",
-        checker=_number(0.982, abs_tol=0.01),
-        hint="Regenerate the cohort with site_shift=0.0, repeat site_split, patient_split and the fit, then read "
-        "site_report.loc['O/E', 'external']. It is a ratio: 1 means as many events as predicted.",
+        checker=_number(1.009, abs_tol=0.01),
+        hint="Regenerate the cohort with site_shift=0.0, keep the statin-naive patients (statin_naive), repeat "
+        "site_split, patient_split and the fit, then read site_report.loc['O/E', 'external']. It is a ratio: 1 means as many events as predicted.",
         mistakes={
-            0.877: "That is the O/E with site_shift=1.0, the lesson's own figure. Regenerate the cohort with "
+            0.912: "That is the O/E with site_shift=1.0, the lesson's own figure. Regenerate the cohort with "
             "site_shift=0.0 first.",
         },
     ),
-    # Lesson 9, exercise 3: make_primary_care_cohort(8000, label_bias=0.25, random_state=2026), patient split
-    # 30%, model trained on event_recorded: sensitivity at 10% in women against event_true is 27/79 = 0.342
-    # (17/79 = 0.215 with label_bias=0.5; 33/79 = 0.418 for the model trained on event_true).
+    # Lesson 9, exercise 3: make_primary_care_cohort(8000, label_bias=0.25, random_state=2026), patients not
+    # on a statin at baseline, patient split 30%, model trained on event_recorded: sensitivity at 10% in
+    # women against event_true is 8/52 = 0.154 (4/52 = 0.077 with label_bias=0.5; 21/52 = 0.404 for the
+    # model trained on event_true).
     "l09_ex3_women_sensitivity": _Question(
         prompt="Sensitivity at the 10% threshold in women, against the true events, with label_bias=0.25.",
-        checker=_number(0.342, abs_tol=0.005),
+        checker=_number(0.154, abs_tol=0.005),
         hint="Regenerate the cohort with label_bias=0.25, fit on event_recorded, and call "
         "audit.subgroup_report(test_b['event_true'], risk, sex, threshold=0.10); read the female "
         "sensitivity.",
         mistakes={
-            0.215: "That is the lesson's figure with label_bias=0.5. Regenerate the cohort with label_bias=0.25.",
-            0.418: "That is the model trained on the true events. The question asks about the model trained on "
+            0.077: "That is the lesson's figure with label_bias=0.5. Regenerate the cohort with label_bias=0.25.",
+            0.404: "That is the model trained on the true events. The question asks about the model trained on "
             "event_recorded.",
         },
     ),

@@ -67,6 +67,7 @@ __all__ = [
     "threshold_table",
     "ppv_at_prevalence",
     "npv_at_prevalence",
+    "post_test_probability",
     "roc_auc_ci",
     "bootstrap_ci",
     "calibration_summary",
@@ -537,6 +538,64 @@ def npv_at_prevalence(sensitivity: ArrayLike, specificity: ArrayLike, prevalence
     num = spec * (1 - prev)
     den = num + (1 - sens) * prev
     return _safe_divide(num, den, "NPV")
+
+
+def post_test_probability(pre_test_probability: ArrayLike, likelihood_ratio: ArrayLike) -> Any:
+    """Probability of the condition after a test result, from the pre-test probability and the LR.
+
+    Parameters
+    ----------
+    pre_test_probability : float or array-like of float
+        Probability of the condition before the test, in [0, 1): for example the prevalence in the
+        setting, or the clinician's estimate for this patient.
+    likelihood_ratio : float or array-like of float
+        Likelihood ratio of the result, >= 0: LR+ after a positive result, LR- after a negative one.
+        Arrays broadcast against each other.
+
+    Returns
+    -------
+    probability : float or ndarray
+        The post-test probability, in [0, 1). A float when both inputs are scalars.
+
+    See Also
+    --------
+    confusion_metrics : Gives LR+ and LR- with confidence intervals.
+    ppv_at_prevalence : The same calculation for a positive result, from sensitivity and specificity.
+
+    Notes
+    -----
+    Bayes' rule on the odds scale (the calculation behind Fagan's nomogram):
+    post-test odds = pre-test odds x LR, with odds = p / (1 - p) and p = odds / (1 + odds). With
+    LR+ = sens / (1 - spec) this equals :func:`ppv_at_prevalence`; with LR- = (1 - sens) / spec it
+    equals 1 - :func:`npv_at_prevalence`. Multiplying the *probability* by the LR is a common
+    mistake; it is close to right only when the probability is small.
+
+    References
+    ----------
+    .. [1] Fagan TJ. Nomogram for Bayes theorem. N Engl J Med 1975;293:257.
+    .. [2] Deeks JJ, Altman DG. Diagnostic tests 4: likelihood ratios. BMJ 2004;329:168-169.
+
+    Examples
+    --------
+    >>> round(post_test_probability(0.10, 0.27), 4)
+    0.0291
+    >>> post_test_probability(0.30, [0.1, 1.0, 10.0]).round(3).tolist()
+    [0.041, 0.3, 0.811]
+    """
+    pre = np.asarray(pre_test_probability, dtype=float)
+    lr = np.asarray(likelihood_ratio, dtype=float)
+    if np.any(~np.isfinite(pre)) or np.any((pre < 0) | (pre >= 1)):
+        raise ValueError(
+            "post_test_probability needs a pre_test_probability in [0, 1) (a proportion, not a percentage). "
+            f"Got {pre_test_probability!r}."
+        )
+    if np.any(~np.isfinite(lr)) or np.any(lr < 0):
+        raise ValueError(
+            f"post_test_probability needs a finite likelihood_ratio >= 0. Got {likelihood_ratio!r}."
+        )
+    odds = pre / (1 - pre) * lr
+    probability = odds / (1 + odds)
+    return float(probability) if probability.ndim == 0 else probability
 
 
 def _safe_divide(num: np.ndarray, den: np.ndarray, metric: str) -> Any:

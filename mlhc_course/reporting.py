@@ -33,7 +33,7 @@ TRIPOD_AI_ITEMS: tuple[tuple[str, str, str], ...] = (
     ("12e", "Measures used to evaluate performance (discrimination, calibration, clinical utility)", "Performance"),
     ("21", "Number of participants and outcome events in each analysis", "Performance"),
     ("23a", "Performance estimates with confidence intervals, including for key subgroups", "Performance"),
-    ("23b", "Heterogeneity of performance across clusters (sites, periods)", "External validation"),
+    ("23b", "Heterogeneity of performance across clusters (sites, periods)", "Performance by cluster"),
     ("26", "Limitations (non-representative sample, sample size, overfitting, missing data) and biases",
      "Limitations"),
 )  # fmt: skip
@@ -233,7 +233,13 @@ def _calibration_blocks(calibration: Any) -> list[Block]:
         notes.append("Predictions are too moderate (slope above 1).")
     blocks: list[Block] = [("ul", items)]
     blocks.append(
-        ("p", " ".join(notes) if notes else "No systematic miscalibration at this level of evidence.")
+        (
+            "p",
+            " ".join(notes)
+            if notes
+            else "The intervals include the ideal values: no clear evidence of systematic miscalibration in "
+            "these patients. That is not evidence of good calibration in other patients or later years.",
+        )
     )
     blocks.append(("p", "Hierarchy of Van Calster et al. (BMC Med 2019;17:230)."))
     return blocks
@@ -272,6 +278,63 @@ def _subgroup_blocks(subgroups: pd.DataFrame) -> list[Block]:
     threshold = subgroups.attrs.get("threshold")
     if threshold is not None:
         blocks.append(("p", f"Threshold-dependent metrics use the threshold {threshold:g}."))
+    return blocks
+
+
+#: Collins, Ogundimu & Altman (Stat Med 2016;35:214-226): an external validation needs at least 100
+#: events (preferably 200) for its calibration and discrimination to be estimated usefully.
+MIN_VALIDATION_EVENTS = 100
+
+
+def _cluster_blocks(clusters: pd.DataFrame) -> list[Block]:
+    """Per-cluster AUROC and O/E with intervals, events, and a flag where events are too few."""
+    if not isinstance(clusters, pd.DataFrame) or not {"site", "metric", "value"} <= set(clusters.columns):
+        raise ValueError("clusters must be the table returned by mlhc_course.audit.compare_sites.")
+    ci = float(clusters.attrs.get("ci", 0.95))
+    rows = []
+    for site, part in clusters.groupby("site", sort=False):
+        part = part.set_index("metric")
+        n = int(part.loc["n", "value"])
+        events = int(round(n * part.loc["prevalence", "value"]))
+        row = {"cluster": site, "n": n, "events": events}
+        for metric in ("AUROC", "O/E"):
+            value, lower, upper = part.loc[metric, ["value", "ci_lower", "ci_upper"]]
+            row[metric] = _with_ci(value, lower, upper, ci)
+        row["too few events"] = "yes" if events < MIN_VALIDATION_EVENTS else ""
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    oe = clusters[clusters["metric"] == "O/E"]
+    includes_one = int(((oe["ci_lower"] <= 1) & (oe["ci_upper"] >= 1)).sum())
+    few = int((table["too few events"] == "yes").sum())
+    blocks: list[Block] = [("table", table)]
+    blocks.append(
+        ("p", f"The O/E interval includes 1 in {includes_one} of {len(table)} clusters. {few} of {len(table)} "
+              f"clusters have fewer than {MIN_VALIDATION_EVENTS} events, the minimum suggested for a validation "
+              "(Collins, Ogundimu & Altman, Stat Med 2016;35:214-226): read their estimates as imprecise, and "
+              "judge heterogeneity from all clusters together, not from the most extreme one.")
+    )  # fmt: skip
+    return blocks
+
+
+def _setting_calibration_blocks(external: pd.DataFrame) -> list[Block]:
+    """Calibration in each later/other dataset of an external validation report (not the first column)."""
+    names = [c for c in external.columns if not c.endswith(("_ci_lower", "_ci_upper")) and c != "difference"]
+    blocks: list[Block] = []
+    for name in names[1:]:
+        if "O/E" not in external.index:
+            continue
+        oe = external.loc["O/E"]
+        text = f"In {name}: O/E {_with_ci(oe[name], oe[f'{name}_ci_lower'], oe[f'{name}_ci_upper'], 0.95)}"
+        if "calibration-in-the-large" in external.index:
+            citl = external.loc["calibration-in-the-large"]
+            lower, upper = citl[f"{name}_ci_lower"], citl[f"{name}_ci_upper"]
+            if np.isfinite(upper) and upper < 0:
+                text += ": the model systematically overestimates risk there."
+            elif np.isfinite(lower) and lower > 0:
+                text += ": the model systematically underestimates risk there."
+            else:
+                text += ": no clear evidence of miscalibration there, at this precision."
+        blocks.append(("p", text))
     return blocks
 
 
@@ -338,6 +401,9 @@ def model_card(
     external_validation: pd.DataFrame | None = None,
     clinical_utility: pd.DataFrame | None = None,
     limitations: str | Sequence[str] | None = None,
+    setting_of_use: str | None = None,
+    evaluated_on: str | None = None,
+    clusters: pd.DataFrame | None = None,
 ) -> ModelCard:
     """Assemble a model card from fitted results, with a TRIPOD+AI-style checklist.
 
@@ -370,6 +436,20 @@ def model_card(
         of thresholds where the model beats treat-all and treat-none, and a short table.
     limitations : str or sequence of str, default=None
         Known limitations and biases. A card without them is marked as not covering item 26.
+    setting_of_use : str, default=None
+        Where and when the model will be used: the practices or hospitals, the period, the
+        population. Without it item 3b is only "partly" covered, and the card says so.
+    evaluated_on : str, default=None
+        The patients on whom ``performance``, ``discrimination``, ``calibration``, ``subgroups`` and
+        ``clinical_utility`` were computed (for example "internal test set, practices P01-P08,
+        2005-2009"). Every results section opens with it; without it the card states that it is
+        unknown, and items 12e and 23a are at most "partly" covered. Compute these results in
+        data that resemble the setting of use, not only in the internal test set.
+    clusters : pandas.DataFrame, default=None
+        Per-cluster results (sites, periods) from :func:`mlhc_course.audit.compare_sites`, shown
+        with each cluster's events and a flag where they are fewer than 100 (Collins et al. 2016).
+        Item 23b (heterogeneity across clusters) is covered only by this; a pooled
+        ``external_validation`` alone covers it "partly".
 
     Returns
     -------
@@ -395,8 +475,12 @@ def model_card(
     section is stated as "Not reported", which is itself information for the reader.
 
     The checklist is deliberately strict: item 12e counts as covered only when discrimination,
-    calibration *and* clinical utility are reported, and item 23a only with intervals *and* a
-    subgroup analysis; otherwise it is "partly" covered.
+    calibration *and* clinical utility are reported, item 23a only with intervals *and* a
+    subgroup analysis, both only when ``evaluated_on`` says on which patients, item 3b only with a
+    ``setting_of_use`` and item 23b only with per-cluster results; otherwise they are "partly"
+    covered. With ``external_validation``, the Calibration section also reports calibration in each
+    validation dataset, since a model well calibrated in its internal test set may not be where it
+    is used.
 
     References
     ----------
@@ -405,6 +489,8 @@ def model_card(
        BMJ 2024;385:e078378.
     .. [2] Mitchell M, Wu S, Zaldivar A, et al. Model cards for model reporting. Proceedings of
        FAT* 2019:220-229.
+    .. [3] Collins GS, Ogundimu EO, Altman DG. Sample size considerations for the external validation
+       of a multivariable prognostic model: a resampling study. Stat Med 2016;35:214-226.
 
     Examples
     --------
@@ -415,7 +501,7 @@ def model_card(
     ...     limitations=["Synthetic data only."],
     ... )
     >>> card.checklist.set_index("item").loc[["3b", "8a", "23a"], "covered"].tolist()
-    ['yes', 'yes', 'no']
+    ['partly', 'yes', 'no']
     >>> card.to_markdown().splitlines()[0]
     '# Model card: Sepsis alert v0'
     """
@@ -424,7 +510,29 @@ def model_card(
             raise ValueError(f"{param} must be a non-empty string describing the model.")
     if not data or (isinstance(data, str) and not data.strip()):
         raise ValueError("data must describe the data (sources, dates, eligibility, outcome); it is empty.")
-    sections: list[tuple[str, list[Block]]] = [("Intended use", [("p", intended_use)])]
+    setting = setting_of_use.strip() if isinstance(setting_of_use, str) and setting_of_use.strip() else None
+    sections: list[tuple[str, list[Block]]] = [
+        (
+            "Intended use",
+            [
+                ("p", intended_use),
+                (
+                    "p",
+                    f"Setting of use: {setting}"
+                    if setting
+                    else "Setting of use: not stated (where, when and in whom will it be used?).",
+                ),
+            ],
+        )  # fmt: skip
+    ]
+    has_results = any(
+        x is not None for x in (performance, discrimination, calibration, subgroups, clinical_utility)
+    )
+    evaluated = evaluated_on.strip() if isinstance(evaluated_on, str) and evaluated_on.strip() else None
+    source: list[Block] = [
+        ("p", f"Evaluated on: {evaluated}." if evaluated else
+              "Evaluated on: not stated. Say on which patients these results were computed (evaluated_on).")
+    ]  # fmt: skip
     if isinstance(data, Mapping):
         sections.append(("Data", [("ul", [f"{key}: {value}" for key, value in data.items()])]))
         has_outcome = any("outcome" in str(key).lower() for key in data)
@@ -433,34 +541,48 @@ def model_card(
         has_outcome = False
     sections.append(("Model", [("p", model_details)] if model_details else [("p", "Not reported.")]))
     perf = _performance_blocks(performance, discrimination)
-    sections.append(("Performance", perf or [("p", "Not reported.")]))
-    sections.append(("Calibration", _calibration_blocks(calibration) if calibration is not None else
-                     [("p", "Not reported.")]))  # fmt: skip
-    sections.append(("Subgroups", _subgroup_blocks(subgroups) if subgroups is not None else
+    sections.append(("Performance", source + perf if perf else [("p", "Not reported.")]))
+    calibration_blocks = source + _calibration_blocks(calibration) if calibration is not None else []
+    if external_validation is not None and not isinstance(external_validation, pd.DataFrame):
+        _external_blocks(external_validation)  # raises the helpful error
+    if external_validation is not None and "difference" in external_validation.columns:
+        calibration_blocks += _setting_calibration_blocks(external_validation)
+    sections.append(("Calibration", calibration_blocks or [("p", "Not reported.")]))
+    sections.append(("Subgroups", source + _subgroup_blocks(subgroups) if subgroups is not None else
                      [("p", "Not reported.")]))  # fmt: skip
     if clinical_utility is not None:
-        sections.append(("Clinical utility", _utility_blocks(clinical_utility)))
+        sections.append(("Clinical utility", source + _utility_blocks(clinical_utility)))
     if external_validation is not None:
         sections.append(("External validation", _external_blocks(external_validation)))
+    if clusters is not None:
+        sections.append(("Performance by cluster", _cluster_blocks(clusters)))
     sections.append(("Limitations", _paragraphs(limitations) if limitations else [("p", "Not reported.")]))
 
     has_perf = performance is not None or discrimination is not None
     has_ci = (performance is not None) or (
         discrimination is not None and not isinstance(discrimination, (int, float))
     )
+
+    def unless_unsourced(status: str) -> str:
+        return "partly" if status == "yes" and has_results and not evaluated else status
+
     covered = {
-        "3b": "yes",
+        "3b": "yes" if setting else "partly",
         "5a": "yes",
         "8a": "yes" if has_outcome else "no",
         "12c": "yes" if model_details else "no",
-        "12e": "yes"
-        if (has_perf and calibration is not None and clinical_utility is not None)
-        else ("partly" if has_perf or calibration is not None or clinical_utility is not None else "no"),
+        "12e": unless_unsourced(
+            "yes"
+            if (has_perf and calibration is not None and clinical_utility is not None)
+            else ("partly" if has_perf or calibration is not None or clinical_utility is not None else "no")
+        ),
         "21": "yes" if (performance is not None or calibration is not None) else "no",
-        "23a": "yes"
-        if (has_ci and subgroups is not None)
-        else ("partly" if has_ci or subgroups is not None else "no"),
-        "23b": "yes" if external_validation is not None else "no",
+        "23a": unless_unsourced(
+            "yes"
+            if (has_ci and subgroups is not None)
+            else ("partly" if has_ci or subgroups is not None else "no")
+        ),
+        "23b": "yes" if clusters is not None else ("partly" if external_validation is not None else "no"),
         "26": "yes" if limitations else "no",
     }
     checklist = pd.DataFrame(

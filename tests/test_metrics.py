@@ -646,3 +646,25 @@ def test_smoothed_calibration_curve_rejects_bad_input():
         smoothed_calibration_curve([0, 1], [0.2, 0.8], n_points=1)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         smoothed_calibration_curve([0, 1], [0.2, 1.8])
+
+
+def test_post_test_probability_is_bayes_on_the_odds_scale():
+    from mlhc_course.metrics import npv_at_prevalence, post_test_probability, ppv_at_prevalence
+
+    sens, spec = 156 / 198, 1425 / 1802
+    for prev in (0.01, 0.1, 0.3):
+        # reference: PPV and 1 - NPV from Bayes' rule on probabilities
+        assert post_test_probability(prev, sens / (1 - spec)) == pytest.approx(
+            ppv_at_prevalence(sens, spec, prev)
+        )
+        assert post_test_probability(prev, (1 - sens) / spec) == pytest.approx(
+            1 - npv_at_prevalence(sens, spec, prev)
+        )
+    # a published worked example: pre-test 0.50 (odds 1) and LR 9 give odds 9, probability 0.9
+    assert post_test_probability(0.5, 9.0) == pytest.approx(0.9)
+    assert post_test_probability(0.2, 1.0) == pytest.approx(0.2)  # an LR of 1 changes nothing
+    np.testing.assert_allclose(post_test_probability([0.1, 0.2], 0.0), [0.0, 0.0])
+    with pytest.raises(ValueError, match="percentage"):
+        post_test_probability(30, 0.27)
+    with pytest.raises(ValueError, match="likelihood_ratio"):
+        post_test_probability(0.3, -1)

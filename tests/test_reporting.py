@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mlhc_course import reporting
-from mlhc_course.audit import external_validation_report, subgroup_report
+from mlhc_course.audit import compare_sites, external_validation_report, subgroup_report
 from mlhc_course.metrics import (
     bootstrap_ci,
     calibration_summary,
@@ -36,6 +36,7 @@ def results():
         "subgroups": subgroup_report(y, p, sex, threshold=0.3),
         "external": external_validation_report(y[:700], p[:700], y[700:], np.clip(p[700:] * 0.6, 0, 1)),
         "utility": decision_curve(y, p, np.round(np.arange(0.05, 0.55, 0.05), 2)),
+        "clusters": compare_sites(y, p, np.repeat(["ward A", "ward B", "ward C"], 500)),
     }
 
 
@@ -51,6 +52,9 @@ def _full_card(results, **overrides):
         external_validation=results["external"],
         clinical_utility=results["utility"],
         limitations=["Synthetic data.", "Not validated in children."],
+        setting_of_use="Adult medical wards of the same hospital, from 2023.",
+        evaluated_on="Held-out admissions 2020-2022",
+        clusters=results["clusters"],
     )
     kwargs.update(overrides)
     return model_card("Sepsis alert", **kwargs)
@@ -67,7 +71,7 @@ def test_full_card_covers_every_section_and_checklist_item(results):
     headings = [h for h, _ in card.sections]
     assert headings == [
         "Intended use", "Data", "Model", "Performance", "Calibration", "Subgroups", "Clinical utility",
-        "External validation", "Limitations",
+        "External validation", "Performance by cluster", "Limitations",
     ]  # fmt: skip
     assert (card.checklist["covered"] == "yes").all()
     assert list(card.checklist["item"]) == [item for item, _, _ in TRIPOD_AI_ITEMS]
@@ -93,7 +97,8 @@ def test_card_numbers_come_from_the_results(results):
     assert f"Calibration slope: {cal.slope:.2f} (95% CI {cal.slope_ci[0]:.2f} to {cal.slope_ci[1]:.2f})" in md
     assert f"Brier score: {cal.brier:.3f}" in md
     # Subgroup table: one row per group with its n.
-    sub = card.section("Subgroups")[0][1]
+    assert card.section("Subgroups")[0][1] == "Evaluated on: Held-out admissions 2020-2022."
+    sub = card.section("Subgroups")[1][1]
     assert list(sub["group"]) == ["overall", "female", "male"]
     assert sub.set_index("group").loc["overall", "n"] == 1500
     # External validation: the model's risks were shrunk at the external site, so O/E > 1 there.
@@ -104,7 +109,7 @@ def test_card_numbers_come_from_the_results(results):
 
 def test_clinical_utility_section(results):
     card = _full_card(results)
-    blocks = card.section("Clinical utility")
+    blocks = card.section("Clinical utility")[1:]  # after "Evaluated on"
     curve = results["utility"]
     wide = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
     better = wide.index[(wide["model"] > wide["treat all"]) & (wide["model"] > 0)]
@@ -134,8 +139,9 @@ def test_miscalibration_is_described(results):
 def test_minimal_card_marks_missing_items(results):
     card = model_card("Bare", intended_use="Teaching only.", data="Synthetic.")
     status = card.checklist.set_index("item")["covered"]
-    assert status["3b"] == "yes" and status["5a"] == "yes"
+    assert status["3b"] == "partly" and status["5a"] == "yes"  # no setting of use stated
     assert (status.drop(["3b", "5a"]) == "no").all()
+    assert "Setting of use: not stated" in card.to_markdown()
     assert card.to_markdown().count("Not reported.") == 5
     partial = model_card("AUROC only", intended_use="x", data="y", discrimination=results["discrimination"])
     assert partial.checklist.set_index("item").loc["23a", "covered"] == "partly"
@@ -152,7 +158,7 @@ def test_notebook_reprs_escape_html(results):
     assert html.startswith('<div class="mlhc-model-card">') and html.rstrip().endswith("</div>")
     assert "&lt;score&gt; &gt; 5 &amp; the nurse agrees." in html
     assert "<score>" not in html
-    assert html.count("<table") == 5  # performance, subgroups, utility, external validation, checklist
+    assert html.count("<table") == 6  # performance, subgroups, utility, external, clusters, checklist
     assert str(card) == card.to_markdown()
 
 
@@ -184,3 +190,41 @@ def test_section_lookup_lists_headings():
     card = model_card("m", intended_use="x", data="y")
     with pytest.raises(KeyError, match="Intended use"):
         card.section("Fairness")
+
+
+def test_results_must_say_on_which_patients_and_the_setting_of_use(results):
+    """The card is hard to get wrong: unsourced results, pooled heterogeneity and no setting are marked."""
+    unsourced = _full_card(results, evaluated_on=None, setting_of_use=None)
+    status = unsourced.checklist.set_index("item")["covered"]
+    assert status["12e"] == "partly" and status["23a"] == "partly" and status["3b"] == "partly"
+    md = unsourced.to_markdown()
+    assert md.count("Evaluated on: not stated") == 4  # performance, calibration, subgroups, utility
+    pooled_only = _full_card(results, clusters=None).checklist.set_index("item")["covered"]
+    assert pooled_only["23b"] == "partly"  # a pooled external comparison is not per-cluster heterogeneity
+    assert _full_card(results).checklist.set_index("item").loc["23b", "covered"] == "yes"
+
+
+def test_calibration_is_also_reported_in_the_validation_data(results):
+    """The internal calibration may be fine while the model over- or under-predicts where it is used."""
+    md = _full_card(results).to_markdown()
+    calibration = md.split("## Calibration")[1].split("## Subgroups")[0]
+    assert "no clear evidence of systematic miscalibration in these patients" in calibration
+    assert "In external: O/E" in calibration and "underestimates risk there" in calibration  # p shrunk
+    y, p = results["y"], results["p"]
+    over = external_validation_report(y[:700], p[:700], y[700:], np.clip(p[700:] * 1.8, 0, 1))
+    assert "overestimates risk there" in _full_card(results, external_validation=over).to_markdown()
+
+
+def test_clusters_with_few_events_are_flagged(results):
+    table = _full_card(results).section("Performance by cluster")[0][1]
+    assert list(table["cluster"]) == ["ward A", "ward B", "ward C"]
+    events = results["clusters"].query("metric == 'prevalence'")["value"].to_numpy() * 500
+    assert table["events"].tolist() == [int(round(e)) for e in events]
+    assert (table["too few events"] == np.where(events < 100, "yes", "")).all()
+    y, p = results["y"][:300], results["p"][:300]
+    small = compare_sites(y, p, np.repeat(["a", "b", "c"], 100))
+    card = model_card("m", intended_use="x", data="y", clusters=small)
+    text = card.section("Performance by cluster")[1][1]
+    assert "3 of 3 clusters have fewer than 100 events" in text and "Stat Med 2016;35:214-226" in text
+    with pytest.raises(ValueError, match="compare_sites"):
+        model_card("m", intended_use="x", data="y", clusters=results["subgroups"])

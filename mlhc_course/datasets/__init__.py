@@ -8,7 +8,7 @@ datasheet.
 - :func:`make_primary_care_cohort`: adults 30-79 with a true 10-year CVD risk (Framingham 2008)
   and the pitfall switches ``repeat_visits``, ``leaky_features``, ``missingness``, ``sites`` /
   ``site_shift``, ``temporal_drift`` and ``label_bias``.
-- :func:`make_ward_vitals`: hourly ward observations and deterioration within 24 h;
+- :func:`make_ward_vitals`: ward observations charted as often as NEWS2 asks, and deterioration within 24 h;
   :func:`news2_score` scores them (RCP 2017).
 - :func:`make_ehr`: the same primary-care patients as an OMOP-shaped relational EHR (person, visits,
   conditions, measurements, drugs, deaths) with switchable messiness; :func:`connect_ehr` opens it in
