@@ -947,6 +947,56 @@ _QUESTIONS: dict[str, _Question] = {
             1.0: "That is the keyword + NegEx rule. The question asks about the bag-of-words model.",
         },
     ),
+    # ---- Lesson 04: Beyond linear models: trees, boosting and what a model has learned ----
+    # notebooks/04_beyond_linear_models.ipynb, seed 2026: development = make_primary_care_cohort(6000,
+    # repeat_visits=True), statin-naive (11,878 visits of 4,764 patients); test = 20,000 new patients (seed
+    # 2027), statin-naive baseline visits. Decision trees: 5-fold CV AUROC by patient peaks at depth 5 (by row
+    # at depth 8; training AUROC at depth 12). Random forest (50 deep trees), 3-fold CV: by row 0.844, by
+    # patient 0.678. Tuned gradient boosting, net benefit at 10% on the test cohort 0.0177 (logistic
+    # regression 0.0199, true risk 0.0211). Permutation importance: HbA1c > BMI > eGFR. Recomputed in
+    # tests/test_lesson_04_beyond_linear_models.py.
+    "l04_ex1_best_depth": _Question(
+        prompt="Maximum tree depth with the highest AUROC cross-validated by patient.",
+        checker=_number(5, abs_tol=0.01),
+        hint="Take by_depth['CV by patient'].idxmax(): the column cross-validated by patient, not by row.",
+        mistakes={
+            8.0: "That is the depth chosen by row-level cross-validation, which tests on other visits of the "
+            "same patients. Use the column 'CV by patient'.",
+            12.0: "That is the best depth on the training data, which measures memory. Use the column "
+            "'CV by patient'.",
+        },
+    ),
+    "l04_ex2_report_cv": _Question(
+        prompt="Which cross-validated AUROC of the random forest should be reported: 'by patient' or 'by row'?",
+        checker=_choice("by patient", ("by patient", "by row")),
+        hint="The model will be used on new patients. Which folds contain only patients the model has not seen?",
+        mistakes={
+            "by row": "Row-level folds put other visits of the same patients in training and validation, so the "
+            "forest is partly tested on patients it has memorised: the estimate is optimistic.",
+        },
+    ),
+    "l04_ex3_net_benefit_boosting": _Question(
+        prompt="Net benefit of the tuned gradient-boosting model at the 10% threshold on the test cohort.",
+        checker=_number(0.0177, abs_tol=0.0003),
+        hint="Read comparison.loc['gradient boosting', 'net benefit at 10%'], in net true positives per patient "
+        "(for example 0.012, not 1.2).",
+        mistakes={
+            0.0199: "That is the logistic regression. Read the row 'gradient boosting'.",
+            0.0211: "That is the true risk, the ceiling. Read the row 'gradient boosting'.",
+            1.772: "That is per 100 patients: give the net benefit per patient.",
+        },
+        mistake_tol=0.0004,
+    ),
+    "l04_ex4_proxy": _Question(
+        prompt="Among 'bmi', 'egfr' and 'hba1c', which has the largest permutation importance in the "
+        "gradient-boosting model?",
+        checker=_choice("hba1c", ("bmi", "egfr", "hba1c")),
+        hint="Look at importances[['bmi', 'egfr', 'hba1c']] and take the largest (idxmax).",
+        mistakes={
+            "bmi": "BMI's importance is smaller than HbA1c's. Compare the three values in `importances`.",
+            "egfr": "eGFR's importance is about zero here. Compare the three values in `importances`.",
+        },
+    ),
 }
 
 

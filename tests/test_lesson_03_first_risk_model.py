@@ -166,3 +166,14 @@ def test_ex4_decisions_differ(nb, lesson):
     assert "percentage" in exercises.check("l03_ex4_decisions_differ", 100 * answer).hint
     assert exercises.check("l03_ex4_decisions_differ", {"p": answer}).passed is False
     exec(_solution_code(nb, "l03_ex4_decisions_differ"), dict(lesson))
+
+
+def test_ex5_more_data_closes_the_gap_at_older_ages(nb, lesson):
+    """The prose blames estimation error, not the straight line: more data brings the curve to the truth."""
+    ns = dict(lesson)
+    exec(_solution_code(nb, "l03_ex5_more_data"), ns)
+    assert len(ns["big"]) == 4 * len(lesson["cohort"].frame)  # "a cohort four times larger"
+    for age in (75, 79):
+        assert abs(ns["p_more"][age - 30] - lesson["true_curve"][age - 30]) < 0.02
+    assert abs(ns["p_more"][75 - 30] - lesson["true_curve"][75 - 30]) < 0.012  # "about a percentage point"
+    assert lesson["y_train"].sum() == 356  # "356 events"
