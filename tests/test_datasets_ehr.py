@@ -291,6 +291,7 @@ def test_canonical_ehr_loads_and_equals_the_generator():
     con = ds.connect_ehr()
     assert con.execute("SELECT COUNT(*) FROM person").fetchone()[0] == len(loaded.tables["person"])
     con.close()
+    assert_recovers_truth(loaded)  # the datasheet's rules hold on the shipped files too
 
 
 def test_corrupted_ehr_file_names_the_file_and_the_fix(repo_root, tmp_path):

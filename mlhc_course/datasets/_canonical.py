@@ -167,7 +167,9 @@ def _ehr_files() -> dict[str, bytes]:
         + "one row per cohort patient (`patient_id` = `person_id`); `ehr_duplicates.csv` is the truth of the "
         + "record linkage (which `person` rows are second registrations of which patient).\n"
         + "- Load them with `mlhc_course.datasets.load_ehr()`; `connect_ehr()` puts them in SQLite, and "
-        + "`load_ehr().to_sqlite(path)` writes a SQLite file.\n"
+        + "`load_ehr().to_sqlite(path)` writes a SQLite file. The tables are kept as CSV rather than as a "
+        + "SQLite file because text files diff in git and their bytes, so their checksums, do not depend on the "
+        + "SQLite version; the database is built from them in about a second.\n"
         + "- Synthetic: these are not real patients. Any resemblance to a real person is coincidence.\n\n"
         + "| file | rows | SHA256 |\n|---|---|---|\n"
         + listing

@@ -404,7 +404,7 @@ def load_concepts() -> pd.DataFrame:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False)
     frame["concept_id"] = frame["concept_id"].astype(np.int64)
     for name in ("standard_concept", "invalid_reason"):
-        frame[name] = frame[name].replace("", None).astype(object)
+        frame[name] = frame[name].astype(object).where(frame[name] != "", None)
     return frame
 
 
