@@ -191,6 +191,7 @@ def test_ex1_leaky_auc_with_10000_genes():
     X, y = _noise(n_genes=10_000)
     value = _leaky(X, y)
     assert value > _leaky(*_noise())  # "more genes, more bias"
+    assert abs(_honest(X, y) - 0.5) < 0.07  # "honest_cv_auc stays near 0.5 whatever the number of genes"
     _expect("l13_ex1_leaky_more_genes", round(value, 3), round(_leaky(*_noise()), 3), "5,000")
 
 
