@@ -70,7 +70,9 @@ def test_the_outcome_is_rare_and_the_truth_agrees(lesson):
         assert 0.03 < frame["event_5y"].mean() < 0.04  # "about 3.5 patients in 100"
         assert abs(frame["event_5y"].mean() - frame["true_risk_5y"].mean()) < 0.003  # "agree"
     non_events_per_event = (1 - val["event_5y"].mean()) / val["event_5y"].mean()
-    assert 26 < non_events_per_event < 28.5  # "about 27" (and the class weight of ~27)
+    assert 26 < non_events_per_event < 28.5  # "about 27"
+    dev_ratio = (1 - dev["event_5y"].mean()) / dev["event_5y"].mean()
+    assert 25.5 < dev_ratio < 27  # the class weight: "about 26 times more"
     assert 0.11 < lesson["lost_share"] < 0.17  # "about one patient in seven is lost within 5 years"
     oe_truth = metrics.calibration_summary(
         lesson["y_val"], lesson["risks"]["true 5-year risk"]
@@ -197,3 +199,18 @@ def test_ex4_flag_more():
 def test_the_evaluation_table_has_the_stated_shape(lesson):
     table = pd.DataFrame({n: {"mean": p.mean()} for n, p in lesson["risks"].items()}).T
     assert list(table.index) == ["standard", *RESAMPLED, "true 5-year risk"]
+
+
+def test_the_decision_curve_figure(lesson):
+    """The alt text: standard above treat-none everywhere, resampled lines on treat-all, all below standard."""
+    thresholds = np.round(np.arange(0.01, 0.151, 0.005), 3)
+    shown = {k: lesson["risks"][k] for k in ("standard", "SMOTE", "random undersampling", "true 5-year risk")}
+    curve = metrics.decision_curve(lesson["y_val"], shown, thresholds=thresholds)
+    nb = curve.pivot(index="threshold", columns="strategy", values="net_benefit")
+    assert (nb["standard"] > 0).all()
+    assert ((nb["true 5-year risk"] - nb["standard"]) > -0.001).all()  # "on or just below the true risk"
+    for name in ("SMOTE", "random undersampling"):
+        assert (nb[name] < nb["standard"]).all()
+        low = nb.index <= 0.035
+        assert (nb.loc[low, name] - nb.loc[low, "treat all"]).abs().max() < 0.001  # the lines overlap
+    assert 0.03 < lesson["y_val"].mean() < 0.04  # treat-all crosses zero at the prevalence, about 3.5%
