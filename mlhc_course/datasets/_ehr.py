@@ -12,6 +12,7 @@ records (name typos).
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -42,6 +43,11 @@ _MESSINESS_LEVELS = ("realistic", "none")
 
 #: Cohort options that make_ehr passes on to make_primary_care_cohort (one baseline row per patient).
 _COHORT_OPTIONS = tuple(k for k in PRIMARY_CARE_PITFALLS if k not in {"repeat_visits", "leaky_features"})
+
+#: How many numbers make_primary_care_cohort drew from the generator when this record was designed
+#: (its 7 component seeds). The record skips exactly these, so its streams -- and the canonical record
+#: and the lesson's numbers -- stay the same whatever the cohort draws today (it now draws 8).
+_COHORT_DRAWS_WHEN_DESIGNED = 7
 
 #: Share of extra, ineligible people in the record (prior CVD, or aged under 30 or 80+ at the review).
 INELIGIBLE_SHARE = 0.10
@@ -499,8 +505,12 @@ def make_ehr(
     check_keywords(cohort_options, ("statin_hr", *_COHORT_OPTIONS), kind="cohort option", caller=_CALLER)
     rng = check_random_state(random_state, caller=_CALLER)
     n = int(n_patients)
-    cohort = make_primary_care_cohort(n, random_state=rng, **cohort_options)
-    # one stream per component, drawn after the cohort, so a messiness switch changes nothing else
+    # The cohort gets a copy of the generator in its starting state: the same patients as
+    # make_primary_care_cohort(n, random_state=seed). The record's own streams come from the original,
+    # so they do not depend on how many numbers the cohort happens to draw (a change there would
+    # otherwise rewrite every record). One stream per component: a messiness switch changes nothing else.
+    cohort = make_primary_care_cohort(n, random_state=copy.deepcopy(rng), **cohort_options)
+    rng.integers(0, 2**63 - 1, size=_COHORT_DRAWS_WHEN_DESIGNED)
     seeds = rng.integers(0, 2**63 - 1, size=9)
     rng_extra, rng_people, rng_hist, rng_follow, rng_dup, rng_units, rng_bad, rng_end, rng_text = (
         np.random.default_rng(s) for s in seeds
