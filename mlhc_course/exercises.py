@@ -144,6 +144,8 @@ def _check_baseline_cholesterol_sql(answer: Any) -> tuple[bool, str]:
             "'CVD risk review' visit, not the latest ever (look-ahead)."
         )
     return False, f"{int(wrong.sum())} of {len(truth)} values differ from the truth. {why}"
+
+
 def _boolean(expected: bool, wrong_hint: str) -> Callable[[Any], tuple[bool, str, str]]:
     def checker(answer: Any) -> tuple[bool, str, str]:
         if type(answer).__name__ not in ("bool", "bool_"):  # Python's bool or numpy's

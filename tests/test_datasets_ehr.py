@@ -323,3 +323,8 @@ def test_bad_parameters_raise_helpful_errors(kwargs, message):
 def test_connect_ehr_rejects_other_objects():
     with pytest.raises(ValueError, match="EHRDataset"):
         ds.connect_ehr(ds.make_primary_care_cohort(10, random_state=0))
+
+
+def test_load_ehr_names_the_fix_for_a_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="mlhc data build"):
+        ds.load_ehr(data_dir=tmp_path)
