@@ -89,3 +89,25 @@ def test_lesson_figures_have_titles_labels_and_alt_text(path):
             continue  # mlhc_course.plots functions set a title and labelled axes themselves
         assert "title" in cell.source, f"cell {i}: a figure needs a title"
         assert "xlabel" in cell.source and "ylabel" in cell.source, f"cell {i}: a figure needs axis labels"
+
+
+def _setup_cell_script():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "notebook_setup_cell", REPO_ROOT / "scripts" / "notebook_setup_cell.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=_id)
+def test_lesson_installs_the_library_where_it_is_missing(path):
+    """The first code cell installs mlhc-course on Colab (from _config.yml's repository) and is a no-op here."""
+    script = _setup_cell_script()
+    assert script.is_up_to_date(path), f"{_id(path)}: run `.venv/bin/python scripts/notebook_setup_cell.py`"
+    nb = nbformat.read(path, as_version=4)
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert 'find_spec("mlhc_course") is None' in first_code.source
+    assert "remove-cell" in first_code.metadata["tags"], "the book hides the setup cell"
