@@ -151,12 +151,14 @@ def test_environment_is_cleared(monkeypatch):
     assert "token123" not in _text(out.cells[0])
 
 
+@needs_bwrap
 def test_memory_limit_raises_memory_error_in_the_cell():
     out, events = _run([new_code_cell("x = bytearray(8 * 1024**3)"), new_code_cell("print('alive')")])
     assert "MemoryError" in _text(out.cells[0])
     assert "alive" in _text(out.cells[1])
 
 
+@needs_bwrap
 def test_output_is_capped_but_errors_are_kept():
     cells = [
         new_code_cell("for _ in range(50):\n    print('y' * 100_000)\nraise ValueError('kept')"),
@@ -168,6 +170,7 @@ def test_output_is_capped_but_errors_are_kept():
     assert any("output truncated" in e for e in events)
 
 
+@needs_bwrap
 def test_timeout_interrupts_and_the_notebook_goes_on():
     out, events = _run([new_code_cell("while True:\n    pass"), new_code_cell("print('next')")], timeout=2)
     assert "CellTimeoutError" in _text(out.cells[0])
@@ -258,6 +261,7 @@ def test_sandboxed_execute_in_plain_nbgrader_hides_the_course(tmp_path):
         assert gb.find_submission(assignment, "s1").score == autograded_points(course, assignment)
 
 
+@needs_bwrap
 def test_output_cap_keeps_the_head_and_the_stderr_signal():
     cells = [
         new_code_cell("print('HEAD' + 'z' * 300_000)"),
