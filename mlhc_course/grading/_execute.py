@@ -451,7 +451,8 @@ class _Submission:
     async def _run_tests(self) -> None:
         tests_nb = _tests_notebook(self.nb, self.spec)
         if not any(_is_test_cell(c) for c in tests_nb.cells):
-            return  # nothing to test: no second kernel
+            self._map_test_outputs({})  # nothing to test: no second kernel
+            return
         self.server = _answers.AnswerServer(self._ask_student, self.events)
         sockets: list[str] = []
 
@@ -472,7 +473,12 @@ class _Submission:
             await self.tests.async_execute_cell(
                 cell, index, execution_count=self.tests.code_cells_executed + 1
             )
-        results = {c.metadata["nbgrader"]["grade_id"]: c for c in tests_nb.cells if _is_test_cell(c)}
+        self._map_test_outputs(
+            {c.metadata["nbgrader"]["grade_id"]: c for c in tests_nb.cells if _is_test_cell(c)}
+        )
+
+    def _map_test_outputs(self, results: dict) -> None:
+        """Test cells get the tests kernel's outputs; one it did not run (not in the source) fails."""
         for cell in self.nb.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             if _is_test_cell(cell) and gid in results:
@@ -637,8 +643,8 @@ def _plain_nbgrader_spec(nb: NotebookNode, resources: dict) -> NotebookSpec:
     gradebook (nbgrader's OverwriteCells ran before this step), answer names from the released stubs."""
     try:
         spec, cells, tests, solutions = _spec_from_gradebook(resources)
-    except Exception:  # no gradebook entry: fall back to the submission's locked cells
-        return NotebookSpec()
+    except Exception as exc:  # never trust the submission's own "locked" cells instead
+        raise GraderFailure(f"the instructor's cells could not be read from the gradebook ({exc})") from exc
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type != "code" or gid not in cells or gid in solutions:
