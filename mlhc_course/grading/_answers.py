@@ -153,11 +153,12 @@ def __mlhc_install(socket_path):
         return json.loads(bytes(buf))
 
     def raise_from(reply):
-        cls = getattr(builtins, reply.get("error", ""), None)
-        if not (isinstance(cls, type) and issubclass(cls, Exception)):
-            cls = StudentCodeError
+        cls = getattr(builtins, str(reply.get("error", "")), None)
         message = str(reply.get("message", ""))
-        if reply.get("type") and reply.get("type") != reply.get("error"):
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            cls = StudentCodeError  # SystemExit, KeyboardInterrupt: a plain failure here
+            message = "%s: %s" % (reply.get("type"), message)
+        elif reply.get("type") and reply.get("type") != reply.get("error"):
             message = "%s: %s" % (reply["type"], message)
         raise cls(message)
 
