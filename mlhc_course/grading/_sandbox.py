@@ -46,9 +46,11 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -568,16 +570,35 @@ class Cgroup:
         return None
 
     def kill(self) -> None:
-        if self.kill_file:
-            _try_write(self.kill_file, "1")
-
-    def remove(self) -> None:
-        self.kill()
+        """Kill every process in the cgroup (``cgroup.kill``, else one by one)."""
+        if self.kill_file and _try_write(self.kill_file, "1"):
+            return
         for d in self.dirs:
             try:
-                os.rmdir(d)
+                with open(os.path.join(d, "cgroup.procs")) as f:
+                    pids = [int(line) for line in f if line.strip()]
             except OSError:
-                pass
+                continue
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def remove(self) -> None:
+        """Kill what is left and delete the cgroup folders (they empty asynchronously)."""
+        if not self.dirs:
+            return
+        self.kill()
+        for d in self.dirs:
+            for _ in range(100):
+                try:
+                    os.rmdir(d)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
 
 
 def _cgroup_v2_roots() -> list[str]:
