@@ -468,6 +468,7 @@ class _Submission:
         reply = await self.tests.silent(setup, timeout=120)
         if reply is None or reply["content"].get("status") != "ok":
             raise GraderFailure("the tests kernel could not load the grader's answer bridge")
+        self._instructor_names = set().union(*(_answers.stored_names(c.source) for c in tests_nb.cells))
         self.tests.before_test = self._bind_answers
         for index, cell in enumerate(tests_nb.cells):
             await self.tests.async_execute_cell(
@@ -490,7 +491,9 @@ class _Submission:
     async def _bind_answers(self, cell) -> None:
         names = _answers.loaded_names(cell.source)
         override = [n for n in names if n in self.spec.answer_names]
-        missing = [n for n in names if n not in override]
+        # a name the instructor's cells bind never comes from the student, even if an earlier
+        # test failed before binding it (then it is a NameError, as in nbgrader)
+        missing = [n for n in names if n not in override and n not in self._instructor_names]
         code = f"__import__('_mlhc_answers').bind({override!r}, {missing!r})"
         reply = await self.tests.silent(
             "", timeout=(self.tests.timeout or 60) * 4, user_expressions={"r": code}
