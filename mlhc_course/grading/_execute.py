@@ -278,7 +278,7 @@ class GradingClient(Execute):
         attempts = attempts or START_ATTEMPTS
         last = None
         for attempt in range(1, attempts + 1):
-            self.km = make_km()
+            km = self.km = make_km()
             self.kc = None
             try:
                 await self.async_start_new_kernel()
@@ -291,6 +291,7 @@ class GradingClient(Execute):
             except Exception as exc:  # jupyter_client and nbclient raise several types here
                 last = exc
                 self.events.append(f"{self.role} kernel start attempt {attempt} failed: {type(exc).__name__}")
+                self.km = self.km or km  # nbclient forgets its manager when the client fails
                 await self.stop()
                 if attempt < attempts:
                     await asyncio.sleep(2 * attempt)

@@ -50,6 +50,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -590,15 +591,23 @@ class Cgroup:
         if not self.dirs:
             return
         self.kill()
-        for d in self.dirs:
-            for _ in range(100):
-                try:
-                    os.rmdir(d)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    time.sleep(0.02)
+        left = [d for d in self.dirs if not _rmdir_retrying(d, tries=25)]
+        if left:  # killed processes can take a while to be reaped under load: finish in the background
+            threading.Thread(
+                target=lambda: [_rmdir_retrying(d, tries=600) for d in left], daemon=True
+            ).start()
+
+
+def _rmdir_retrying(path: str, *, tries: int) -> bool:
+    for _ in range(tries):
+        try:
+            os.rmdir(path)
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
 
 
 def _cgroup_v2_roots() -> list[str]:
