@@ -103,3 +103,29 @@ def test_a_whole_term_through_the_cli(tmp_path):
     result = runner.invoke(main, ["assign", "grade", assignment, "--course-dir", root, "--student", "103"])
     assert result.exit_code == 1
     assert "103: failed: " in result.stdout and "not valid JSON" in result.stdout
+
+
+def test_grade_refuses_without_a_sandbox_unless_told(tmp_path, monkeypatch):
+    # issue 8, hole 6: without a working bubblewrap, `grade` must not run student code unsandboxed
+    # (nor give everyone 0 and exit 0); --no-sandbox is the explicit way out.
+    import os
+    import sys
+
+    from grading_fixtures import submit
+
+    assignment = ASSIGNMENTS[0]
+    course = make_course(tmp_path / "course", [assignment])
+    [nb_id] = course.notebook_ids(assignment)
+    submit(course, assignment, "101", {nb_id: notebooks(course, assignment, "correct")[nb_id]})
+    monkeypatch.setenv("PATH", os.path.dirname(os.path.abspath(sys.executable)))  # no bwrap here
+    args = ["assign", "grade", assignment, "--course-dir", str(course.root), "--timeout", "60"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1, result.output
+    assert "refusing to grade" in result.stderr and "bwrap is not installed" in result.stderr
+    assert "--no-sandbox" in result.stderr
+    with course.gradebook() as gb:
+        assert not gb.find_assignment(assignment).submissions  # nothing graded, no zeros
+    # control: the explicit flag grades (unsandboxed, with a loud warning)
+    result = CliRunner().invoke(main, [*args, "--no-sandbox"])
+    assert result.exit_code == 0, result.output
+    assert "WITHOUT a sandbox" in result.stdout

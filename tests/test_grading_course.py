@@ -23,3 +23,13 @@ def test_bad_course_dir_and_db_url_are_clear_errors(tmp_path):
         open_course(tmp_path / "missing")
     with pytest.raises(ValueError, match="db_url"):
         open_course(tmp_path, db_url="gradebook.db")
+
+
+def test_report_median_is_right_for_even_and_odd_counts():
+    # issue 8: the report took values[n // 2], which is the upper middle value for even n
+    from mlhc_course.grading._report import _median
+
+    assert _median([4.0, 1.0, 3.0, 2.0]) == 2.5
+    assert _median([3.0, 1.0, 2.0]) == 2.0
+    assert _median([]) == 0.0
+    assert sorted([4.0, 1.0, 3.0, 2.0])[4 // 2] == 3.0  # control: the old formula

@@ -151,12 +151,14 @@ def test_environment_is_cleared(monkeypatch):
     assert "token123" not in _text(out.cells[0])
 
 
+@needs_bwrap
 def test_memory_limit_raises_memory_error_in_the_cell():
     out, events = _run([new_code_cell("x = bytearray(8 * 1024**3)"), new_code_cell("print('alive')")])
     assert "MemoryError" in _text(out.cells[0])
     assert "alive" in _text(out.cells[1])
 
 
+@needs_bwrap
 def test_output_is_capped_but_errors_are_kept():
     cells = [
         new_code_cell("for _ in range(50):\n    print('y' * 100_000)\nraise ValueError('kept')"),
@@ -168,6 +170,7 @@ def test_output_is_capped_but_errors_are_kept():
     assert any("output truncated" in e for e in events)
 
 
+@needs_bwrap
 def test_timeout_interrupts_and_the_notebook_goes_on():
     out, events = _run([new_code_cell("while True:\n    pass"), new_code_cell("print('next')")], timeout=2)
     assert "CellTimeoutError" in _text(out.cells[0])
@@ -258,6 +261,7 @@ def test_sandboxed_execute_in_plain_nbgrader_hides_the_course(tmp_path):
         assert gb.find_submission(assignment, "s1").score == autograded_points(course, assignment)
 
 
+@needs_bwrap
 def test_output_cap_keeps_the_head_and_the_stderr_signal():
     cells = [
         new_code_cell("print('HEAD' + 'z' * 300_000)"),
@@ -471,3 +475,68 @@ def test_grading_refuses_without_a_working_sandbox(monkeypatch, tmp_path):
     assert check_sandbox(policy) == "bwrap is not installed"
     with pytest.warns(RuntimeWarning, match="without a sandbox"):
         assert require_sandbox(SandboxPolicy.hiding([], use_bwrap=False)) is False
+
+
+# -- issue 8, hole 2: answers reach the tests as data ----------------------------------------------
+def _graded_notebook(answer: str, tests: list[str]):
+    setup = new_code_cell("import math")
+    setup.metadata["nbgrader"] = {"grade": False, "grade_id": "setup", "locked": True, "solution": False}
+    cell = new_code_cell(answer)
+    cell.metadata["nbgrader"] = {"grade": False, "grade_id": "answer", "locked": False, "solution": True}
+    cells = [setup, cell]
+    for i, source in enumerate(tests):
+        test = _test_cell(source)
+        test.metadata["nbgrader"]["grade_id"] = f"t{i}"
+        cells.append(test)
+    return new_notebook(
+        cells=cells,
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+@needs_bwrap
+def test_answers_reach_the_tests_as_data_and_functions_run_in_the_student_kernel():
+    from mlhc_course.grading._execute import spec_from_source
+
+    answer = """
+import numpy as np, pandas as pd
+class Liar(float):
+    def __eq__(self, other):
+        return True
+    __hash__ = float.__hash__
+class Anything:
+    def __eq__(self, other):
+        return True
+lie = Liar(0.1)
+anything = Anything()
+table = pd.DataFrame({"a": [1, 2], "b": [0.5, float("nan")]}, index=["x", "y"])
+values = {"arr": np.arange(6).reshape(2, 3), "t": (1, "two", None), "s": {3, 4}, "inf": float("inf")}
+def double(x):
+    if x < 0:
+        raise ValueError("negative")
+    return x * 2
+def boom():
+    raise SystemExit(3)
+"""
+    tests = [
+        "assert lie == 0.1 and not (lie == 0.2) and type(lie) is float",
+        "assert anything != 1 and not (anything == 1)",
+        "assert list(table.columns) == ['a', 'b'] and table.loc['x', 'a'] == 1 and math.isnan(table.loc['y', 'b'])",
+        "assert values['arr'].shape == (2, 3) and values['arr'][1, 2] == 5 and values['t'] == (1, 'two', None)",
+        "assert values['s'] == {3, 4} and values['inf'] == float('inf')",
+        "assert double(21) == 42\ntry:\n    double(-1)\nexcept ValueError as exc:\n    assert 'negative' in str(exc)\nelse:\n    raise AssertionError",
+        "try:\n    boom()\nexcept Exception as exc:\n    print('caught', type(exc).__name__, exc)",
+        "assert 'Liar' not in globals() and 'Anything' not in globals()  # only the names the tests use",
+    ]
+    nb = _graded_notebook(answer, tests)
+    policy = SandboxPolicy.hiding([])
+    runner = ParallelRunner(1, policy, Config(), {"timeout": 60})
+    try:
+        out, events = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
+    finally:
+        runner.close()
+    for cell in out.cells[2:]:
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"], (cell.source, cell.outputs)
+    # a SystemExit in the student's function is an ordinary failure in the tests, never an exit
+    assert "caught StudentCodeError SystemExit" in _text(out.cells[8])
+    assert any("SystemExit" in e for e in events)  # noted in the grading log

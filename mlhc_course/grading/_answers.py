@@ -13,6 +13,11 @@ the *student kernel* (where the notebook ran) through the grading process:
   Exceptions come back as the nearest built-in exception class (``ValueError`` stays a
   ``ValueError``), so tests that expect an error still work.
 
+Which names come from the student: those the answer cells of the source notebook bind at top level
+(the functions and variables the problem set asks for) always do, except where the instructor's
+cells bound a module under that name; a name any instructor cell binds (set-up, tests, loop
+variables, parameters) never does; any other name the test reads and the tests kernel lacks does.
+
 Student code can therefore change anything in its own interpreter -- IPython's transformers and
 hooks, ``builtins``, NumPy -- without effect on the interpreter that runs the tests. Everything the
 student's side sends is treated as untrusted data.
@@ -153,11 +158,12 @@ def __mlhc_install(socket_path):
         return json.loads(bytes(buf))
 
     def raise_from(reply):
-        cls = getattr(builtins, reply.get("error", ""), None)
-        if not (isinstance(cls, type) and issubclass(cls, Exception)):
-            cls = StudentCodeError
+        cls = getattr(builtins, str(reply.get("error", "")), None)
         message = str(reply.get("message", ""))
-        if reply.get("type") and reply.get("type") != reply.get("error"):
+        if not (isinstance(cls, type) and issubclass(cls, Exception)):
+            cls = StudentCodeError  # SystemExit, KeyboardInterrupt: a plain failure here
+            message = "%s: %s" % (reply.get("type"), message)
+        elif reply.get("type") and reply.get("type") != reply.get("error"):
             message = "%s: %s" % (reply["type"], message)
         raise cls(message)
 
@@ -314,6 +320,28 @@ def bound_names(source: str) -> list[str]:
                     if isinstance(sub, ast.Name):
                         names.setdefault(sub.id, None)
     return list(names)
+
+
+def stored_names(source: str) -> set[str]:
+    """Every name a cell binds anywhere (assignments, loops, ``def`` and its parameters, imports,
+    ``except ... as``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+    return names
 
 
 class AnswerServer:

@@ -278,7 +278,7 @@ class GradingClient(Execute):
         attempts = attempts or START_ATTEMPTS
         last = None
         for attempt in range(1, attempts + 1):
-            self.km = make_km()
+            km = self.km = make_km()
             self.kc = None
             try:
                 await self.async_start_new_kernel()
@@ -291,6 +291,7 @@ class GradingClient(Execute):
             except Exception as exc:  # jupyter_client and nbclient raise several types here
                 last = exc
                 self.events.append(f"{self.role} kernel start attempt {attempt} failed: {type(exc).__name__}")
+                self.km = self.km or km  # nbclient forgets its manager when the client fails
                 await self.stop()
                 if attempt < attempts:
                     await asyncio.sleep(2 * attempt)
@@ -451,7 +452,8 @@ class _Submission:
     async def _run_tests(self) -> None:
         tests_nb = _tests_notebook(self.nb, self.spec)
         if not any(_is_test_cell(c) for c in tests_nb.cells):
-            return  # nothing to test: no second kernel
+            self._map_test_outputs({})  # nothing to test: no second kernel
+            return
         self.server = _answers.AnswerServer(self._ask_student, self.events)
         sockets: list[str] = []
 
@@ -467,12 +469,18 @@ class _Submission:
         reply = await self.tests.silent(setup, timeout=120)
         if reply is None or reply["content"].get("status") != "ok":
             raise GraderFailure("the tests kernel could not load the grader's answer bridge")
+        self._instructor_names = set().union(*(_answers.stored_names(c.source) for c in tests_nb.cells))
         self.tests.before_test = self._bind_answers
         for index, cell in enumerate(tests_nb.cells):
             await self.tests.async_execute_cell(
                 cell, index, execution_count=self.tests.code_cells_executed + 1
             )
-        results = {c.metadata["nbgrader"]["grade_id"]: c for c in tests_nb.cells if _is_test_cell(c)}
+        self._map_test_outputs(
+            {c.metadata["nbgrader"]["grade_id"]: c for c in tests_nb.cells if _is_test_cell(c)}
+        )
+
+    def _map_test_outputs(self, results: dict) -> None:
+        """Test cells get the tests kernel's outputs; one it did not run (not in the source) fails."""
         for cell in self.nb.cells:
             gid = cell.metadata.get("nbgrader", {}).get("grade_id")
             if _is_test_cell(cell) and gid in results:
@@ -484,7 +492,9 @@ class _Submission:
     async def _bind_answers(self, cell) -> None:
         names = _answers.loaded_names(cell.source)
         override = [n for n in names if n in self.spec.answer_names]
-        missing = [n for n in names if n not in override]
+        # a name the instructor's cells bind never comes from the student, even if an earlier
+        # test failed before binding it (then it is a NameError, as in nbgrader)
+        missing = [n for n in names if n not in override and n not in self._instructor_names]
         code = f"__import__('_mlhc_answers').bind({override!r}, {missing!r})"
         reply = await self.tests.silent(
             "", timeout=(self.tests.timeout or 60) * 4, user_expressions={"r": code}
@@ -637,8 +647,8 @@ def _plain_nbgrader_spec(nb: NotebookNode, resources: dict) -> NotebookSpec:
     gradebook (nbgrader's OverwriteCells ran before this step), answer names from the released stubs."""
     try:
         spec, cells, tests, solutions = _spec_from_gradebook(resources)
-    except Exception:  # no gradebook entry: fall back to the submission's locked cells
-        return NotebookSpec()
+    except Exception as exc:  # never trust the submission's own "locked" cells instead
+        raise GraderFailure(f"the instructor's cells could not be read from the gradebook ({exc})") from exc
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if cell.cell_type != "code" or gid not in cells or gid in solutions:

@@ -41,7 +41,7 @@ SUSPICIOUS_PATTERNS = [
     (re.compile(r"\bset_custom_exc\b|\bast_transformers\b|\binput_transformers"), "changes IPython's hooks"),
     (re.compile(r"\bsys\.modules\b"), "edits sys.modules"),
     (re.compile(r"__builtins__|\bimport builtins\b"), "touches builtins"),
-    (re.compile(r"\b_mlhc_guard\b"), "touches the grader's integrity guard"),
+    (re.compile(r"__mlhc_\w+|\b_mlhc_answers\b"), "touches the grader's answer bridge"),
     (re.compile(r"gradebook\.db|\bsubmitted/|\bautograded/|\bsource/"), "refers to the grader's files"),
 ]
 

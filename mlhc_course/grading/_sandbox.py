@@ -46,9 +46,12 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -568,16 +571,43 @@ class Cgroup:
         return None
 
     def kill(self) -> None:
-        if self.kill_file:
-            _try_write(self.kill_file, "1")
-
-    def remove(self) -> None:
-        self.kill()
+        """Kill every process in the cgroup (``cgroup.kill``, else one by one)."""
+        if self.kill_file and _try_write(self.kill_file, "1"):
+            return
         for d in self.dirs:
             try:
-                os.rmdir(d)
+                with open(os.path.join(d, "cgroup.procs")) as f:
+                    pids = [int(line) for line in f if line.strip()]
             except OSError:
-                pass
+                continue
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+
+    def remove(self) -> None:
+        """Kill what is left and delete the cgroup folders (they empty asynchronously)."""
+        if not self.dirs:
+            return
+        self.kill()
+        left = [d for d in self.dirs if not _rmdir_retrying(d, tries=25)]
+        if left:  # killed processes can take a while to be reaped under load: finish in the background
+            threading.Thread(
+                target=lambda: [_rmdir_retrying(d, tries=600) for d in left], daemon=True
+            ).start()
+
+
+def _rmdir_retrying(path: str, *, tries: int) -> bool:
+    for _ in range(tries):
+        try:
+            os.rmdir(path)
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
 
 
 def _cgroup_v2_roots() -> list[str]:
