@@ -1,0 +1,205 @@
+"""Problem sets 2, 4 and 5 through the whole ``mlhc assign`` loop, from the command line.
+
+For each problem set: release -> collect an LMS zip -> grade -> feedback -> export -> report, with a
+correct, a partial and a blank submission, and a correct submission whose answers were computed
+*another valid way* (it must earn every autograded point). Then the numbers that each hand-marked
+model answer quotes are recomputed from the seeded data, so that the answer key cannot drift from
+the executed solution.
+
+The helpers come from ``grading_fixtures`` (shared with test_grading_pipeline.py); only the public
+CLI and ``mlhc_course.grading`` are used.
+"""
+
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import re
+import zipfile
+
+import nbformat
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from grading_fixtures import (
+    ASSIGNMENTS_DIR,
+    autograded_points,
+    first_question_points,
+    hidden_test_lines,
+    make_course,
+    notebooks,
+    require_bwrap,
+)
+
+from mlhc_course.cli import main
+
+# Answers written another valid way: grade_id of the answer cell -> its new source.
+ALTERNATIVES = {
+    "ps2_cvd_risk_model": {
+        # the patients drawn with numpy instead of the toolkit's splitter
+        "ps2_q1_split": """
+def split_by_patient(frame, test_size, seed):
+    ids = np.sort(frame["patient_id"].unique())
+    chosen = np.random.default_rng(seed).choice(ids, size=round(test_size * len(ids)), replace=False)
+    in_test = frame["patient_id"].isin(chosen)
+    return frame.loc[~in_test], frame.loc[in_test]
+""",
+        # another solver; the net benefit by its formula
+        "ps2_q2_model": """
+def fit_risk_model(frame):
+    return LogisticRegression(C=np.inf, solver="newton-cg", max_iter=1_000).fit(frame[PREDICTORS], frame[OUTCOME])
+
+
+model = fit_risk_model(train)
+odds_ratios = modelling.odds_ratio_table(model, train[PREDICTORS], units=OR_UNITS)
+""",
+        "ps2_q4_calibration": """
+def calibration_and_net_benefit(y_true, risk, threshold):
+    y, p = np.asarray(y_true), np.asarray(risk)
+    cal = metrics.calibration_summary(y, p)
+    treated = p >= threshold
+    weight = threshold / (1 - threshold)
+    n = len(y)
+    nb = np.sum(treated & (y == 1)) / n - np.sum(treated & (y == 0)) / n * weight
+    prevalence = y.mean()
+    return {"O/E": y.sum() / p.sum(), "calibration_in_the_large": cal.citl,
+            "calibration_slope": cal.slope, "net_benefit": nb,
+            "net_benefit_treat_all": prevalence - (1 - prevalence) * weight}
+
+
+test_risk = model.predict_proba(test[PREDICTORS])[:, 1]
+test_clinical = calibration_and_net_benefit(test[OUTCOME], test_risk, GUIDELINE_THRESHOLD)
+""",
+    },
+}
+
+PROBLEM_SETS = [name for name in ALTERNATIVES if (ASSIGNMENTS_DIR / name).is_dir()]
+
+
+def _alternative(course, assignment):
+    nbs = notebooks(course, assignment, "correct")
+    replaced = set()
+    for nb in nbs.values():
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if gid in ALTERNATIVES[assignment]:
+                cell.source = ALTERNATIVES[assignment][gid].strip("\n")
+                replaced.add(gid)
+    assert replaced == set(ALTERNATIVES[assignment]), "an alternative names an answer cell that is not there"
+    return nbs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", PROBLEM_SETS)
+def test_full_loop_through_the_cli(assignment, tmp_path):
+    require_bwrap()
+    course = make_course(tmp_path / "course", [assignment], release=False)
+    root = str(course.root)
+    runner = CliRunner()
+
+    result = runner.invoke(main, ["assign", "release", assignment, "--course-dir", root])
+    assert result.exit_code == 0, result.output
+    [nb_id] = course.notebook_ids(assignment)
+
+    submissions = {
+        "101": notebooks(course, assignment, "correct")[nb_id],
+        "102": notebooks(course, assignment, "partial")[nb_id],
+        "103": notebooks(course, assignment, "blank")[nb_id],
+        "104": _alternative(course, assignment)[nb_id],
+    }
+    archive = tmp_path / "export.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for sid, nb in submissions.items():
+            zf.writestr(f"doe_{chr(ord('a') + int(sid) - 101)}_{sid}_{nb_id}.ipynb", nbformat.writes(nb))
+    result = runner.invoke(main, ["assign", "collect", assignment, str(archive), "--course-dir", root])
+    assert result.exit_code == 0, result.output
+    assert "Collected 4 submission(s)" in result.output
+
+    result = runner.invoke(
+        main, ["assign", "grade", assignment, "--course-dir", root, "--jobs", "2", "--timeout", "120"]
+    )
+    assert result.exit_code == 0, result.output
+
+    result = runner.invoke(main, ["assign", "feedback", assignment, "--course-dir", root])
+    assert result.exit_code == 0, result.output
+    hidden = hidden_test_lines(course, assignment)
+    for sid in ("101", "102", "103"):  # (104's own code may share a line with a hidden test)
+        html = (course.path("feedback", assignment, sid) / f"{nb_id}.html").read_text(encoding="utf-8")
+        assert "hidden tests: not shown" in html
+        text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", html)).split())
+        assert not [line for line in hidden if " ".join(line.split()) in text]
+
+    out = tmp_path / "grades.csv"
+    result = runner.invoke(main, ["assign", "export", "--course-dir", root, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    scores = {r["student_id"]: float(r["raw_score"]) for r in csv.DictReader(out.open(encoding="utf-8"))}
+    full = autograded_points(course, assignment)
+    partial = first_question_points(course, assignment)
+    assert 0 < partial < full
+    assert scores == {"101": full, "102": partial, "103": 0.0, "104": full}
+
+    result = runner.invoke(main, ["assign", "report", assignment, "--course-dir", root, "--png"])
+    assert result.exit_code == 0, result.output
+    assert (course.root / "reports" / f"{assignment}.html").is_file()
+
+
+def _model_answer(assignment: str) -> str:
+    """The text of the hand-marked answer cells of a source notebook."""
+    [path] = (ASSIGNMENTS_DIR / assignment).glob("*.ipynb")
+    nb = nbformat.read(path, as_version=4)
+    cells = [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    assert cells and all("=== BEGIN MARK SCHEME ===" in c and "**Mark scheme" in c for c in cells)
+    return "\n".join(cells)
+
+
+def _assert_quoted(text: str, numbers: dict[str, str]) -> None:
+    flat = " ".join(text.split())
+    missing = {name: value for name, value in numbers.items() if value not in flat}
+    assert not missing, f"the model answer does not quote these executed values: {missing}"
+
+
+@pytest.mark.skipif("ps2_cvd_risk_model" not in PROBLEM_SETS, reason="PS2 not present")
+def test_ps2_model_answer_quotes_the_executed_numbers():
+    from sklearn.linear_model import LogisticRegression
+
+    from mlhc_course import datasets, metrics, modelling, splits
+
+    predictors = ["age", "male", "smoker", "diabetes", "sbp", "bp_treated", "total_chol", "hdl_chol"]
+    frame = datasets.make_primary_care_cohort(8_000, random_state=2026, repeat_visits=3).frame
+    frame = frame[frame["statin"] == 0].copy()
+    frame["male"] = (frame["sex"] == "male").astype(int)
+    frame = frame.reset_index(drop=True)
+    train, test = splits.patient_split(frame, patient_col="patient_id", test_size=0.3, random_state=2026)
+    train, test = train[train["visit_number"] == 0], test[test["visit_number"] == 0]
+    model = LogisticRegression(C=np.inf, solver="newton-cholesky").fit(
+        train[predictors], train["event_recorded"]
+    )
+    ors = modelling.odds_ratio_table(
+        model, train[predictors], units={"age": 10, "sbp": 10, "total_chol": 1, "hdl_chol": 0.5}
+    )
+    risk = model.predict_proba(test[predictors])[:, 1]
+    y = test["event_recorded"]
+    auc = metrics.roc_auc_ci(y, risk)
+    cal = metrics.calibration_summary(y, risk)
+    nb = metrics.net_benefit(y, risk, 0.10)[0]
+    nb_all = metrics.net_benefit(y, np.ones(len(y)), 0.10)[0]
+    _assert_quoted(
+        _model_answer("ps2_cvd_risk_model"),
+        {
+            "OR age": f"about {ors.loc['age', 'odds_ratio']:.2f} (95% CI {ors.loc['age', 'ci_lower']:.2f} to "
+            f"{ors.loc['age', 'ci_upper']:.2f})",
+            "OR smoking": f"smoking by about {ors.loc['smoker', 'odds_ratio']:.2f}",
+            "AUROC": f"{auc.estimate:.0%} of pairs (AUROC {auc.estimate:.2f}, 95% CI {auc.ci_lower:.2f} to "
+            f"{auc.ci_upper:.2f})",
+            "O/E": f"O/E {cal.observed_expected:.2f}",
+            "slope": f"slope was {cal.slope:.2f}",
+            "events": f"only {int(y.sum())} events",
+            "offered": f"to {np.mean(risk >= 0.10):.0%} of patients",
+            "net benefit": f"net benefit of {nb:.3f}",
+            "treat all": f"everyone ({nb_all:.3f})",
+        },
+    )
