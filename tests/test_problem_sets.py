@@ -71,6 +71,43 @@ test_risk = model.predict_proba(test[PREDICTORS])[:, 1]
 test_clinical = calibration_and_net_benefit(test[OUTCOME], test_risk, GUIDELINE_THRESHOLD)
 """,
     },
+    "ps4_fairness_shift_audit": {
+        # the sensitivities and Wilson intervals read from the toolkit's subgroup report
+        "ps4_q1_subgroups": """
+def subgroup_table(y_true, risk, groups, threshold):
+    groups = np.asarray(groups).astype(str)
+    y, p = np.asarray(y_true), np.asarray(risk, dtype=float)
+    report = audit.subgroup_report(y, p, groups, threshold=threshold)
+    sens = report[(report["metric"] == "sensitivity") & (report["group"] != "overall")].set_index("group")
+    table = pd.DataFrame({"n": sens["n"], "events": sens["n_events"], "sensitivity": sens["value"],
+                          "sensitivity_ci_lower": sens["ci_lower"], "sensitivity_ci_upper": sens["ci_upper"]})
+    table["O/E"] = [y[groups == g].sum() / p[groups == g].sum() for g in table.index]
+    return table.sort_index()
+
+
+sex_report = subgroup_table(test["event_recorded"], test_risk, test["sex"], STATIN_THRESHOLD)
+""",
+        # the recalibration fitted by maximising the likelihood with scipy
+        "ps4_q3_recalibration": """
+from scipy.optimize import minimize
+
+
+def recalibrate(y_recent, risk_recent, risk_new):
+    y = np.asarray(y_recent, dtype=float)
+    x = np.log(np.asarray(risk_recent) / (1 - np.asarray(risk_recent)))
+
+    def neg_log_likelihood(ab):
+        eta = ab[0] + ab[1] * x
+        return np.sum(np.logaddexp(0, eta) - y * eta)
+
+    a, b = minimize(neg_log_likelihood, [0.0, 1.0], method="BFGS").x
+    x_new = np.log(np.asarray(risk_new) / (1 - np.asarray(risk_new)))
+    return 1 / (1 + np.exp(-(a + b * x_new)))
+
+
+late_risk_recalibrated = recalibrate(late_recal["event_recorded"], risk_recal, risk_eval)
+""",
+    },
 }
 
 PROBLEM_SETS = [name for name in ALTERNATIVES if (ASSIGNMENTS_DIR / name).is_dir()]
@@ -201,5 +238,52 @@ def test_ps2_model_answer_quotes_the_executed_numbers():
             "offered": f"to {np.mean(risk >= 0.10):.0%} of patients",
             "net benefit": f"net benefit of {nb:.3f}",
             "treat all": f"everyone ({nb_all:.3f})",
+        },
+    )
+
+
+@pytest.mark.skipif("ps4_fairness_shift_audit" not in PROBLEM_SETS, reason="PS4 not present")
+def test_ps4_model_answer_quotes_the_executed_numbers():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mlhc_course import audit, datasets, metrics, splits
+
+    features = ["age", "male", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated"]
+    region = datasets.make_primary_care_cohort(
+        12_000, random_state=2026, temporal_drift=True, label_bias=0.5, label_bias_group="female"
+    ).frame
+    region = region.assign(male=(region["sex"] == "male").astype(int))
+    early, late = splits.temporal_split(region, time_col="baseline_year", cutoff=2010)
+    train, test = splits.patient_split(early, patient_col="patient_id", test_size=0.3, random_state=2026)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000))
+    model.fit(train[features], train["event_recorded"])
+    risk = model.predict_proba(test[features])[:, 1]
+    sex = test["sex"].astype(str).to_numpy()
+    sens = audit.subgroup_report(test["event_recorded"], risk, sex, threshold=0.10)
+    sens = sens[sens["metric"] == "sensitivity"].set_index("group")
+    women = sex == "female"
+    true_w, rec_w = test["event_true"].to_numpy()[women], test["event_recorded"].to_numpy()[women]
+    recal, evaluation = splits.patient_split(late, patient_col="patient_id", test_size=0.5, random_state=2026)
+    oe_late = metrics.calibration_summary(
+        evaluation["event_recorded"], model.predict_proba(evaluation[features])[:, 1]
+    ).observed_expected
+
+    def ci(group):
+        row = sens.loc[group]
+        return f"{row['value']:.2f} (95% CI {row['ci_lower']:.2f} to {row['ci_upper']:.2f}"
+
+    _assert_quoted(
+        _model_answer("ps4_fairness_shift_audit"),
+        {
+            "women": ci("female") + f", only {int(sens.loc['female', 'n_events'])}",
+            "men": f"{sens.loc['male', 'value']:.2f} ({sens.loc['male', 'ci_lower']:.2f} to "
+            f"{sens.loc['male', 'ci_upper']:.2f}) in men",
+            "missed": f"{np.sum((true_w == 1) & (rec_w == 0)) / true_w.sum():.0%} of women's true",
+            "O/E recorded": f"women's O/E is {rec_w.sum() / risk[women].sum():.2f}",
+            "O/E true": f"true events {true_w.sum() / risk[women].sum():.2f}",
+            "sensitivity true": f"only {np.mean(risk[women][true_w == 1] >= 0.10):.2f} of women",
+            "late O/E": f"(O/E {oe_late:.2f})",
         },
     )
