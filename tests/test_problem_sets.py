@@ -108,6 +108,39 @@ def recalibrate(y_recent, risk_recent, risk_new):
 late_risk_recalibrated = recalibrate(late_recal["event_recorded"], risk_recal, risk_eval)
 """,
     },
+    "ps5_early_warning_survival": {
+        # new alerts found with numpy per admission instead of a grouped shift
+        "ps5_q2_alarm_burden": """
+def alerts_per_ward_day(vitals, score_col, threshold, beds):
+    new_alerts = 0
+    for _, sets in vitals.dropna(subset=[score_col]).groupby("admission_id"):
+        flagged = sets.sort_values("hour")[score_col].to_numpy() >= threshold
+        new_alerts += int(np.sum(flagged & ~np.r_[False, flagged[:-1]]))
+    onset = vitals.drop_duplicates("admission_id")["onset_hour"].to_numpy()
+    patient_days = np.sum(np.where(np.isnan(onset), WINDOW_H, np.minimum(onset, WINDOW_H))) / 24
+    return new_alerts / patient_days * beds
+
+
+ward_comparison = pd.DataFrame(
+    [{"sensitivity": np.mean(admission_table(ward, col).query("deteriorated == 1")["max_score"] >= t),
+      "alerts_per_ward_day": alerts_per_ward_day(ward, col, t, WARD_BEDS)}
+     for col, t in [("news2", 5), ("model_risk", MODEL_THRESHOLD)]],
+    index=["NEWS2 >= 5", "model"],
+)
+""",
+        # the Kaplan-Meier product limit by hand
+        "ps5_q3_kaplan_meier": """
+def km_cumulative_incidence(time, event, horizon):
+    time, event = np.asarray(time, dtype=float), np.asarray(event, dtype=int)
+    survival_prob = 1.0
+    for u in np.unique(time[(event == 1) & (time <= horizon)]):
+        survival_prob *= 1 - np.sum((time == u) & (event == 1)) / np.sum(time >= u)
+    return 1 - survival_prob
+
+
+risk_10y = km_cumulative_incidence(t, e, HORIZON)
+""",
+    },
 }
 
 PROBLEM_SETS = [name for name in ALTERNATIVES if (ASSIGNMENTS_DIR / name).is_dir()]
@@ -287,3 +320,42 @@ def test_ps4_model_answer_quotes_the_executed_numbers():
             "late O/E": f"(O/E {oe_late:.2f})",
         },
     )
+
+
+@pytest.mark.skipif("ps5_early_warning_survival" not in PROBLEM_SETS, reason="PS5 not present")
+def test_ps5_model_answer_quotes_the_executed_numbers():
+    # NOTE: these ward numbers depend on make_ward_vitals; if the simulator changes, update the
+    # model answer of PS5 Question 5 with the numbers its results cell prints.
+    from sklearn.linear_model import LogisticRegression
+
+    from mlhc_course import datasets
+
+    inputs = ["news2", "age", "resp_rate", "spo2", "on_oxygen", "sbp", "heart_rate", "temperature"]
+
+    def make_ward(n, seed):
+        vitals = datasets.make_ward_vitals(n, hours=72, random_state=seed).frame
+        return vitals.assign(news2=datasets.news2_score(vitals))
+
+    development = make_ward(3_000, 2027).dropna(subset=["news2"])
+    model = LogisticRegression(max_iter=2_000).fit(
+        development[inputs], development["deterioration_within_24h"]
+    )
+    dev_risk = model.predict_proba(development[inputs])[:, 1]
+    model_threshold = float(np.quantile(dev_risk, 1 - np.mean(development["news2"] >= 5)))
+    ward = make_ward(3_000, 2026)
+    scored = ward.dropna(subset=["news2"]).sort_values(["admission_id", "hour"])
+    scored = scored.assign(model_risk=model.predict_proba(scored[inputs])[:, 1])
+    onset = ward.groupby("admission_id")["onset_hour"].first()
+    patient_days = onset.clip(upper=72).fillna(72).sum() / 24
+    cases = scored[scored["onset_hour"] < 72]
+    in_time = cases[(cases["onset_hour"] - cases["hour"]).between(4, 24)]
+    n_cases = int((onset < 72).sum())
+    quoted = {}
+    for name, col, threshold in [("NEWS2", "news2", 5), ("model", "model_risk", model_threshold)]:
+        warned = int((in_time.groupby("admission_id")[col].max() >= threshold).sum())
+        flagged = scored[col] >= threshold
+        new = flagged & ~flagged.groupby(scored["admission_id"]).shift(fill_value=False)
+        quoted[f"{name} warned"] = f"{warned / n_cases:.0%}"
+        quoted[f"{name} warned n"] = f"({warned} of {n_cases})"
+        quoted[f"{name} alerts"] = f"{new.sum() / patient_days * 28:.1f} new alerts a day"
+    _assert_quoted(_model_answer("ps5_early_warning_survival"), quoted)
