@@ -74,6 +74,9 @@ test_clinical = calibration_and_net_benefit(test[OUTCOME], test_risk, GUIDELINE_
     "ps4_fairness_shift_audit": {
         # the sensitivities and Wilson intervals read from the toolkit's subgroup report
         "ps4_q1_subgroups": """
+from mlhc_course import audit
+
+
 def subgroup_table(y_true, risk, groups, threshold):
     groups = np.asarray(groups).astype(str)
     y, p = np.asarray(y_true), np.asarray(risk, dtype=float)
