@@ -73,6 +73,18 @@ def published_lines() -> set[str]:
     return {s for s in lines if len(s) >= _MIN_SIGNIFICANT}
 
 
+def unpublished(secrets: set[str]) -> set[str]:
+    """The secret lines that the course does not already publish, in whole or inside a longer line.
+
+    A solution line that a lesson teaches (``"PPV": tp / (tp + fp),``), or that is a fragment of a
+    lesson's line (``SELECT a.person_id,`` inside ``SELECT a.person_id, a.index_date``), proves no
+    leak when it is found on the website.
+    """
+    published = published_lines()
+    text = "\n".join(published)
+    return {s for s in secrets if s not in published and s not in text}
+
+
 def autograded_points(notebook: Path) -> float:
     """Total points of the autograded test cells (code grade cells that are not solutions)."""
     nb = nbformat.read(notebook, as_version=4)

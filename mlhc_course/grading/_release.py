@@ -14,13 +14,25 @@ _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS(.*?)### END HIDDEN TESTS", re.S)
 
 
 def _secret_lines(source_nb) -> set[str]:
-    """Lines that only the instructor may see: inside solution and hidden-test regions."""
-    secrets = set()
+    """Lines that only the instructor may see: inside solution and hidden-test regions.
+
+    A line that the notebook also gives students outside those regions, in whole or as part of a
+    longer line (the same ``cross_val_score`` call in a provided pipeline and in the solution, say),
+    is not a secret, and is left out.
+    """
+    secrets, public = set(), set()
     for cell in source_nb.cells:
+        source = cell.source
         for pattern in (_SOLUTION, _HIDDEN):
-            for block in pattern.findall(cell.source):
+            for block in pattern.findall(source):
                 secrets.update(line.strip() for line in block.splitlines() if len(line.strip()) > 12)
-    return secrets
+            source = pattern.sub("", source)
+        if not cell.metadata.get("nbgrader", {}).get("solution"):
+            public.update(line.strip() for line in source.splitlines())
+        else:  # an answer cell: what is left around its solution region is given to students
+            public.update(line.strip() for line in source.splitlines() if cell.cell_type == "code")
+    given = "\n".join(public)
+    return {line for line in secrets if line not in given}  # also not a fragment of a given line
 
 
 def find_leaks(source_path: Path, release_path: Path) -> list[str]:
