@@ -56,11 +56,11 @@ def _imports_of_source(source: str) -> set[str]:
 
 def _imports_of_notebook(path: Path) -> set[str]:
     nb = json.loads(path.read_text(encoding="utf-8"))
-    code = []
-    for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            lines = "".join(cell["source"]).splitlines()
-            code += [line for line in lines if not line.lstrip().startswith(("%", "!"))]
+    # IPython's own transformer turns magics (`%pip install ...`, also inside an `if`) into Python
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    transform = TransformerManager().transform_cell
+    code = [transform("".join(cell["source"])) for cell in nb["cells"] if cell["cell_type"] == "code"]
     return _imports_of_source("\n".join(code))
 
 

@@ -30,7 +30,11 @@ def lesson(notebook):
     matplotlib.use("Agg")
     namespace: dict = {}
     for cell in notebook.cells:
-        if cell.cell_type == "code" and "exercises.check(" not in cell.source:
+        if (
+            cell.cell_type == "code"
+            and "exercises.check(" not in cell.source
+            and "mlhc-setup" not in cell.metadata.get("tags", [])  # Colab install cell (IPython %pip)
+        ):
             exec(compile(cell.source, LESSON, "exec"), namespace)  # noqa: S102
     yield namespace
     namespace["con"].close()
