@@ -540,3 +540,22 @@ def boom():
     # a SystemExit in the student's function is an ordinary failure in the tests, never an exit
     assert "caught StudentCodeError SystemExit" in _text(out.cells[8])
     assert any("SystemExit" in e for e in events)  # noted in the grading log
+
+
+def test_parents_of_mounts_under_tmp_are_made_after_tmp_is_emptied(tmp_path):
+    """A venv or course under /tmp (a CI clone, say) must stay reachable by the unprivileged kernel.
+
+    bubblewrap makes missing parents with mode 0700; the grader makes them 0755 itself, and must do
+    so after /tmp's empty tmpfs is mounted, or the tmpfs hides them and bubblewrap remakes them.
+    """
+    inside = tmp_path / "course" / ".venv"
+    inside.mkdir(parents=True)
+    policy = SandboxPolicy(exposed=[inside], use_bwrap=True)
+    args = policy.wrap(["true"], binds=[], env={})
+    empties = [
+        i for i, a in enumerate(args) if a == "--tmpfs" and args[i + 1] in ("/tmp", tempfile.gettempdir())
+    ]
+    parent_dirs = [i for i, a in enumerate(args) if a == "--dir" and args[i + 1] == str(inside.parent)]
+    assert empties and parent_dirs, args
+    assert min(parent_dirs) > max(empties), "a parent folder was made before /tmp was emptied"
+    assert args[min(parent_dirs) - 2 : min(parent_dirs)] == ["--perms", "0755"]

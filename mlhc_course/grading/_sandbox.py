@@ -263,7 +263,9 @@ class SandboxPolicy:
         args = [bwrap, "--die-with-parent", "--new-session"]
         empty, read_only = self._empty_mounts()
         binds_ro = self._system_mounts() + self._exposed_mounts()
-        args += _ancestor_dirs(binds_ro) + empty + binds_ro
+        # the empty folders first: parents made before them would be hidden under /tmp's tmpfs, and
+        # bubblewrap would remake them with mode 0700 (a venv or course under /tmp, as in a CI clone)
+        args += empty + _ancestor_dirs(binds_ro) + binds_ro
         args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--perms", "0777", "--size", str(int(self.tmp_size)), "--tmpfs", SANDBOX_HOME]
         mpl = SANDBOX_HOME + "/.config/matplotlib"
