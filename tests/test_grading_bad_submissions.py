@@ -279,8 +279,15 @@ def test_bad_submission_gets_the_score_it_deserves(graded, case, note):
     reference = cases[case][1]
     result = run.result(case)
     assert result.status == "graded", result
-    assert _cell_scores(course, assignment, case) == _cell_scores(course, assignment, reference)
-    assert result.score == run.result(reference).score
+    if case == "monkeypatch":
+        # The patches (abs, all, numpy.isclose, ...) reach only the student's own kernel: they cannot
+        # raise a score, but they can break the student's later answers that use them (PS2, PS4, PS5).
+        got, ref = _cell_scores(course, assignment, case), _cell_scores(course, assignment, reference)
+        assert got.keys() == ref.keys() and all(got[cell] <= ref[cell] for cell in got), (got, ref)
+        assert result.score <= run.result(reference).score
+    else:
+        assert _cell_scores(course, assignment, case) == _cell_scores(course, assignment, reference)
+        assert result.score == run.result(reference).score
     if note is not None:
         assert any(note in n for n in result.notes), result.notes
 
