@@ -275,6 +275,21 @@ _QUESTIONS: dict[str, _Question] = {
             "risk here, so score with minus the count.",
         },
     ),
+    # Lesson 5, exercise 3, seed 2026: the honest random forest scores every visit of the test
+    # patients (test AUROC 0.770). The 95% bootstrap interval (1,000 resamples) is 0.742-0.798 resampling
+    # visits (width 0.056) and 0.717-0.814 resampling whole patients (width 0.097): 1.73 times wider.
+    "l05_ex3_cluster_bootstrap": _Question(
+        prompt="Width of the patient-level 95% interval divided by the width of the row-level one.",
+        checker=_number(1.73, abs_tol=0.12),
+        hint="Width = ci_upper - ci_lower of each result of metrics.bootstrap_ci; divide the interval with "
+        "groups=test_pat['patient_id'] by the one without. Visits of one patient are alike, so resampling "
+        "visits treats them as independent evidence and the interval comes out too narrow.",
+        mistakes={
+            0.577: "That is the row-level width divided by the patient-level one: put the patient-level "
+            "interval on top.",
+        },
+        mistake_tol=0.05,
+    ),
     # Lesson 6 (notebooks/06_calibration_decision_curves.ipynb): a calibration slope below 1 means
     # predictions that are too extreme (Van Calster et al. 2019).
     "l06_q1_slope_below_one": _Question(

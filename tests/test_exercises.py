@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from sklearn.metrics import confusion_matrix
@@ -67,3 +70,20 @@ def test_mistake_hints_use_the_question_tolerance():
     q = _Question("p", _number(0.02, abs_tol=0.001), "generic", {0.03: "targeted"}, mistake_tol=0.002)
     assert _matching_mistake(q, 0.031) == "targeted"
     assert _matching_mistake(q, 0.026) is None  # near, but not within this question's tolerance
+
+
+LESSONS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda p: p.stem)
+def test_every_lesson_has_at_least_three_self_checks(lesson):
+    """Each lesson ends with at least 3 self-checked exercises, each checked by a known id of its own lesson."""
+    import nbformat
+
+    code = "\n".join(c.source for c in nbformat.read(lesson, as_version=4).cells if c.cell_type == "code")
+    ids = set(re.findall(r"exercises\.check\(\s*[\"'](\w+)[\"']", code))
+    assert len(ids) >= 3, f"{lesson.name} has {len(ids)} self-checks: {sorted(ids)}"
+    prefix = f"l{lesson.name[:2]}_"
+    assert all(i.startswith(prefix) for i in ids), sorted(ids)
+    unknown = ids - set(exercises._QUESTIONS)
+    assert not unknown, f"{lesson.name} checks unknown ids {sorted(unknown)}"

@@ -715,3 +715,29 @@ def test_l06_prose_claims_hold(l06_models):
     # at 10%, recalibrated team B offers fewer statins than team B, which offers fewer than team A
     offered = {name: float(np.mean(p >= 0.10)) for name, p in probs.items()}
     assert offered["team B recalibrated"] < offered["team B (kitchen sink)"] < offered["team A (simple)"]
+
+
+def test_l05_ex3_patient_level_interval_is_wider(l05_cohort):
+    """The widths quoted next to l05_ex3_cluster_bootstrap, computed as the exercise asks."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import roc_auc_score
+
+    frame, X, y, train, test, base = l05_cohort
+    forest = RandomForestClassifier(n_estimators=150, n_jobs=2, random_state=L05_SEED)
+    forest.fit(X.loc[train.index, base], y.loc[train.index])
+    p_forest = forest.predict_proba(X.loc[test.index, base])[:, 1]
+    y_test = y.loc[test.index]
+    rows = metrics.bootstrap_ci(roc_auc_score, y_test, p_forest, random_state=L05_SEED)
+    patients = metrics.bootstrap_ci(
+        roc_auc_score, y_test, p_forest, groups=test["patient_id"], random_state=L05_SEED
+    )
+    assert rows.estimate == pytest.approx(0.770, abs=0.002)
+    assert (rows.ci_lower, rows.ci_upper) == pytest.approx((0.742, 0.798), abs=0.002)
+    assert (patients.ci_lower, patients.ci_upper) == pytest.approx((0.717, 0.814), abs=0.002)
+    ratio = (patients.ci_upper - patients.ci_lower) / (rows.ci_upper - rows.ci_lower)
+    assert ratio == pytest.approx(1.73, abs=0.01)
+    assert exercises.check("l05_ex3_cluster_bootstrap", ratio).passed is True
+    reversed_ratio = exercises.check("l05_ex3_cluster_bootstrap", 1 / ratio)
+    assert reversed_ratio.passed is False and "on top" in reversed_ratio.hint
+    assert exercises.check("l05_ex3_cluster_bootstrap", 1.0).passed is False
+    assert exercises.check("l05_ex3_cluster_bootstrap", "wider").passed is False
