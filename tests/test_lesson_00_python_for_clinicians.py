@@ -9,45 +9,30 @@ Lip et al. 2010), at every boundary.
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from mlhc_course import datasets, exercises
+
+from lesson_runner import read_lesson, run_tagged, solution_block
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "00_python_for_clinicians.ipynb"
 
 
 @pytest.fixture(scope="module")
 def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
+    return read_lesson(NOTEBOOK.name)
 
 
 def _run_tagged(nb, *tags: str) -> dict:
     """Execute the lesson's setup cell and the cells with these tags, in notebook order, in one namespace."""
-    tags = ("l00-setup", *tags)
-    namespace: dict = {}
-    found = set()
-    for cell in nb.cells:
-        cell_tags = set(cell.metadata.get("tags", []))
-        if cell_tags & set(tags):
-            found |= cell_tags & set(tags)
-            source = cell.source
-            exec(compile(source, f"<{sorted(cell_tags)}>", "exec"), namespace)
-    assert found == set(tags), f"tagged cells missing from the lesson: {set(tags) - found}"
-    return namespace
+    return run_tagged(nb, "l00-setup", *tags, label="<lesson 00>")
 
 
 def _solution_code(nb, label: str) -> str:
     """The python code block of the lesson's worked solution for ``label``."""
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    block = re.search(r"`{3,4}\{solution\} " + label + r"\n(.*?)\n`{4}", text, re.S)
-    assert block, f"no solution block for {label}"
-    code = re.search(r"```python\n(.*?)\n```", block.group(1), re.S)
-    assert code, f"the solution of {label} has no python code"
-    return code.group(1)
+    return solution_block(nb, label)
 
 
 @pytest.fixture(scope="module")

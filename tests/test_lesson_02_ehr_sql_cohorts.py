@@ -7,43 +7,29 @@ then run on DuckDB over the same tables and must give the same result as on SQLi
 
 from __future__ import annotations
 
-import re
-
-import matplotlib
-import nbformat
 import pandas as pd
 import pytest
 
 from mlhc_course import datasets, exercises
 
+from lesson_runner import read_lesson, run_cells, solution_block
+
 LESSON = "02_ehr_sql_cohorts.ipynb"
 
 
 @pytest.fixture(scope="module")
-def notebook(repo_root):
-    return nbformat.read(repo_root / "notebooks" / LESSON, as_version=4)
+def notebook():
+    return read_lesson(LESSON)
 
 
 @pytest.fixture(scope="module")
 def lesson(notebook):
-    """The lesson's namespace after running its code cells (not the self-check cells)."""
-    matplotlib.use("Agg")
-    namespace: dict = {}
-    for cell in notebook.cells:
-        if (
-            cell.cell_type == "code"
-            and "exercises.check(" not in cell.source
-            and "mlhc-setup" not in cell.metadata.get("tags", [])  # Colab install cell (IPython %pip)
-        ):
-            exec(compile(cell.source, LESSON, "exec"), namespace)  # noqa: S102
-    yield namespace
-    namespace["con"].close()
+    """The lesson's namespace after running its code cells (not the install cell or the self-checks)."""
+    return run_cells(notebook, label=LESSON)
 
 
 def _solution_sql(notebook) -> str:
-    text = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
-    block = text.split("{solution} l02_ex3_baseline_cholesterol_sql", 1)[1]
-    return re.search(r"```sql\n(.*?)```", block, re.S).group(1)
+    return solution_block(notebook, "l02_ex3_baseline_cholesterol_sql", language="sql")
 
 
 def test_the_extracted_features_equal_the_truth(lesson):

@@ -6,15 +6,15 @@ learner runs; the expected self-check values and the prose's claims are recomput
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
-import nbformat
 import numpy as np
 import pytest
 
 from mlhc_course import exercises, metrics, modelling
+
+from lesson_runner import read_lesson, run_cells, solution_block
 
 matplotlib.use("Agg")
 
@@ -23,24 +23,19 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "03_first_risk_mo
 
 @pytest.fixture(scope="module")
 def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
+    return read_lesson(NOTEBOOK.name)
 
 
 @pytest.fixture(scope="module")
 def lesson(nb):
     """The namespace after running every tagged cell of the lesson, in order."""
-    ns: dict = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and any(t.startswith("l03-") for t in cell.metadata.get("tags", [])):
-            exec(compile(cell.source.replace("plt.show()", "plt.close('all')"), "<lesson 03>", "exec"), ns)
-    return ns
+    return run_cells(
+        nb, lambda cell: any(t.startswith("l03-") for t in cell.metadata.get("tags", [])), label="<lesson 03>"
+    )
 
 
 def _solution_code(nb, label: str) -> str:
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    block = re.search(r"`{4}\{solution\} " + label + r"\n(.*?)\n`{4}", text, re.S)
-    assert block, f"no solution block for {label}"
-    return re.search(r"```python\n(.*?)\n```", block.group(1), re.S).group(1)
+    return solution_block(nb, label)
 
 
 # ---------------------------------------------------------------- the cohort and the model

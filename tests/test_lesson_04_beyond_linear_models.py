@@ -6,15 +6,15 @@ learner runs; each claim of the prose and each self-check's expected value is re
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
-import nbformat
 import numpy as np
 import pytest
 
 from mlhc_course import datasets, exercises
+
+from lesson_runner import read_lesson, run_cells, solution_block
 
 matplotlib.use("Agg")
 
@@ -23,23 +23,17 @@ NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_beyond_linear
 
 @pytest.fixture(scope="module")
 def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
+    return read_lesson(NOTEBOOK.name)
 
 
 @pytest.fixture(scope="module")
 def lesson(nb):
-    ns: dict = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and not cell.source.lstrip().startswith("#"):
-            exec(compile(cell.source.replace("plt.show()", "plt.close('all')"), "<lesson 04>", "exec"), ns)
-    return ns
+    """The namespace after running the lesson's code cells (not the install cell or the self-check stubs)."""
+    return run_cells(nb, label="<lesson 04>")
 
 
 def _solution_code(nb, label: str) -> str:
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    block = re.search(r"`{4}\{solution\} " + label + r"\n(.*?)\n`{4}", text, re.S)
-    assert block, f"no solution block for {label}"
-    return re.search(r"```python\n(.*?)\n```", block.group(1), re.S).group(1)
+    return solution_block(nb, label)
 
 
 def test_data_and_the_generator_truth(lesson):
