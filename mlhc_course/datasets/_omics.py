@@ -61,6 +61,77 @@ def _intercept_for_rate(linear: np.ndarray, rate: float) -> float:
     return (low + high) / 2
 
 
+def _standardised_expression(
+    rng: np.random.Generator, n: int, p: int, modules: int, module_size: int, module_correlation: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Standardised expression (one latent factor per module and sample, plus gene-level noise).
+
+    Returns the n x p standardised matrix, each gene's module (0: none), and each gene's log2 mean and
+    SD, which the caller applies after the outcome is drawn from the standardised values.
+    """
+    z = rng.standard_normal((n, p), dtype=np.float32)
+    in_modules = modules * module_size
+    module_of_gene = np.zeros(p, dtype=np.int64)
+    if in_modules:
+        module_of_gene[:in_modules] = np.repeat(np.arange(1, modules + 1), module_size)
+        factors = rng.standard_normal((n, modules), dtype=np.float32)
+        rho = np.float32(module_correlation)
+        block = z[:, :in_modules].reshape(n, modules, module_size)
+        block *= np.sqrt(1 - rho)
+        block += np.sqrt(rho) * factors[:, :, None]
+    mean = rng.normal(*_MEAN_LOG2, size=p).astype(np.float32)
+    sd = (_SD_LOG2_MEDIAN * np.exp(_SD_LOG2_SPREAD * rng.standard_normal(p))).astype(np.float32)
+    return z, module_of_gene, mean, sd
+
+
+def _outcome(
+    effects_rng: np.random.Generator,
+    outcome_rng: np.random.Generator,
+    z: np.ndarray,
+    n_informative: int,
+    effect_size: float,
+    response_rate: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The truth: the informative genes, their log-odds per SD, the response probability and the response."""
+    n, p = z.shape
+    informative = np.sort(effects_rng.choice(p, size=n_informative, replace=False))
+    beta = effects_rng.uniform(*_EFFECT_RANGE, size=n_informative) * effect_size
+    beta *= effects_rng.choice([-1.0, 1.0], size=n_informative)
+    linear = z[:, informative].astype(np.float64) @ beta
+    true_prob = 1 / (1 + np.exp(-(_intercept_for_rate(linear, response_rate) + linear)))
+    response = (outcome_rng.random(n) < true_prob).astype(np.int64)
+    return informative, beta, true_prob, response
+
+
+def _batches(
+    rng: np.random.Generator,
+    response: np.ndarray,
+    n_batches: int,
+    batch_confounding: float,
+    batch_effect: float,
+    p: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each sample's batch and each batch's shift of every gene.
+
+    Batches are drawn after the outcome: with probability ``batch_confounding`` a responder goes to the
+    upper half of the batches and a non-responder to the lower half, otherwise the batch is uniform.
+    """
+    n = len(response)
+    uniform_batch = rng.integers(n_batches, size=n)
+    half = n_batches // 2
+    if n_batches > 1:
+        tied = np.where(
+            response == 1,
+            half + rng.integers(n_batches - half, size=n),
+            rng.integers(max(half, 1), size=n),
+        )
+    else:
+        tied = np.zeros(n, dtype=np.int64)
+    batch = np.where(rng.random(n) < batch_confounding, tied, uniform_batch)
+    shift = (batch_effect * rng.standard_normal((n_batches, p))).astype(np.float32)
+    return batch, shift
+
+
 def make_gene_expression(
     n_samples: int = 200,
     n_genes: int = 2000,
@@ -195,43 +266,13 @@ def make_gene_expression(
         np.random.default_rng(s) for s in rng.integers(0, 2**63 - 1, size=4)
     )
     n, p = int(n_samples), int(n_genes)
-
-    # standardised expression: one latent factor per module and sample, plus gene-level noise
-    z = genes_rng.standard_normal((n, p), dtype=np.float32)
-    in_modules = modules * module_size
-    module_of_gene = np.zeros(p, dtype=np.int64)
-    if in_modules:
-        module_of_gene[:in_modules] = np.repeat(np.arange(1, modules + 1), module_size)
-        factors = genes_rng.standard_normal((n, modules), dtype=np.float32)
-        rho = np.float32(module_correlation)
-        block = z[:, :in_modules].reshape(n, modules, module_size)
-        block *= np.sqrt(1 - rho)
-        block += np.sqrt(rho) * factors[:, :, None]
-    mean = genes_rng.normal(*_MEAN_LOG2, size=p).astype(np.float32)
-    sd = (_SD_LOG2_MEDIAN * np.exp(_SD_LOG2_SPREAD * genes_rng.standard_normal(p))).astype(np.float32)
-
-    # the truth: informative genes, their effects and the outcome
-    informative = np.sort(effects_rng.choice(p, size=n_informative, replace=False))
-    beta = effects_rng.uniform(*_EFFECT_RANGE, size=n_informative) * effect_size
-    beta *= effects_rng.choice([-1.0, 1.0], size=n_informative)
-    linear = z[:, informative].astype(np.float64) @ beta
-    true_prob = 1 / (1 + np.exp(-(_intercept_for_rate(linear, response_rate) + linear)))
-    response = (outcome_rng.random(n) < true_prob).astype(np.int64)
-
-    # batches: drawn after the outcome, tied to it with probability batch_confounding
-    uniform_batch = batch_rng.integers(n_batches, size=n)
-    half = n_batches // 2
-    if n_batches > 1:
-        tied = np.where(
-            response == 1,
-            half + batch_rng.integers(n_batches - half, size=n),
-            batch_rng.integers(max(half, 1), size=n),
-        )
-    else:
-        tied = np.zeros(n, dtype=np.int64)
-    batch = np.where(batch_rng.random(n) < batch_confounding, tied, uniform_batch)
-    shift = (batch_effect * batch_rng.standard_normal((n_batches, p))).astype(np.float32)
-
+    z, module_of_gene, mean, sd = _standardised_expression(
+        genes_rng, n, p, modules, module_size, module_correlation
+    )
+    informative, beta, true_prob, response = _outcome(
+        effects_rng, outcome_rng, z, n_informative, effect_size, response_rate
+    )
+    batch, shift = _batches(batch_rng, response, n_batches, batch_confounding, batch_effect, p)
     z *= sd
     z += mean
     if batch_effect > 0:
