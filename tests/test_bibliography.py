@@ -192,9 +192,12 @@ def bib() -> dict[str, dict[str, str]]:
 
 
 def _sources() -> list[tuple[str, str]]:
-    """(name, markdown) of every lesson and book page (problem sets cite nothing with {cite})."""
+    """(name, markdown) of every lesson, book page and problem set (its markdown cells)."""
     pages = [(p.relative_to(REPO).as_posix(), p.read_text(encoding="utf-8")) for p in BOOK_PAGES]
-    return [(p.stem, "\n\n".join(lesson_markdown(p))) for p in LESSONS] + pages
+    problem_sets = sorted((REPO / "notebooks" / "assignments").glob("*/*.ipynb"))
+    notebooks = [(p.stem, "\n\n".join(lesson_markdown(p))) for p in LESSONS + problem_sets]
+    assert len(notebooks) > len(LESSONS), "no problem sets found"
+    return notebooks + pages
 
 
 # ---------------------------------------------------------------------------------------- checks
