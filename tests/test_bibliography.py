@@ -99,7 +99,8 @@ def glossary_terms(text: str) -> list[str]:
     """The terms of a MyST ``{glossary}`` block: unindented lines; definitions are indented."""
     block = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.S)
     assert block, "no {glossary} directive"
-    return [line.strip() for line in block.group(1).splitlines() if line.strip() and not line[0].isspace()]
+    lines = block.group(1).splitlines()
+    return [line.strip() for line in lines if line.strip() and not line[0].isspace() and line[0] != ":"]
 
 
 def lesson_markdown(path: Path) -> list[str]:
@@ -369,4 +370,4 @@ def test_the_checks_fail_on_broken_input():
     # not a use: a heading, code, a link's text, a reference list, "sensitivity analysis"
     unused = "## Sensitivity\n\n`sensitivity`, [sensitivity](x.md), a sensitivity analysis.\n"
     assert check_glossary_links("x", unused, terms) == []
-    assert glossary_terms("```{glossary}\nA\nB\n  def\n\nC\n  def\n```") == ["A", "B", "C"]
+    assert glossary_terms("```{glossary}\n:sorted:\n\nA\nB\n  def\n\nC\n  def\n```") == ["A", "B", "C"]
