@@ -84,3 +84,21 @@ def test_every_problem_set_is_shown_as_released_with_a_download_link(built_site,
         leaks = find_leaks(downloaded.read_text(encoding="utf-8"), secret_lines(source))
         assert not leaks, f"{doc}: the download holds solution or hidden-test text: {leaks[:3]}"
         assert "NotImplementedError" in downloaded.read_text(encoding="utf-8"), "not the student version"
+
+
+def test_the_references_page_links_every_doi_and_lessons_cite_it(built_site, repo_root):
+    """The bibliography page shows each entry's DOI as a link; the lessons' {cite} and {term} roles
+    render as links (a role the build did not understand would show as raw text)."""
+    bib = (repo_root / "book" / "references.bib").read_text(encoding="utf-8")
+    dois = re.findall(r"^\s*doi = \{(.+)\},$", bib, re.M)
+    assert len(dois) > 50, "book/references.bib lost its DOIs"
+    page = html.unescape((built_site / "book" / "references.html").read_text(encoding="utf-8"))
+    missing = [doi for doi in dois if f'href="https://doi.org/{doi}"' not in page]
+    assert not missing, f"the References page does not link these DOIs: {missing[:5]}"
+    for lesson in sorted((built_site / "notebooks").glob("[0-9][0-9]_*.html")):
+        text = lesson.read_text(encoding="utf-8")
+        assert "{cite}" not in text and "{term}" not in text, f"{lesson.name}: a role rendered as raw text"
+        assert 'href="../book/references.html#' in text, (
+            f"{lesson.name}: no citation links to the References page"
+        )
+        assert 'href="../book/glossary.html#term-' in text, f"{lesson.name}: no link to a glossary term"
