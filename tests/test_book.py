@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 
 import pytest
 
-from conftest import toc_files
+from conftest import build_book, toc_files
 from notebook_sources import assignment_sources, find_leaks, secret_lines, unpublished
 
 pytestmark = pytest.mark.slow
@@ -84,3 +85,17 @@ def test_every_problem_set_is_shown_as_released_with_a_download_link(built_site,
         leaks = find_leaks(downloaded.read_text(encoding="utf-8"), secret_lines(source))
         assert not leaks, f"{doc}: the download holds solution or hidden-test text: {leaks[:3]}"
         assert "NotImplementedError" in downloaded.read_text(encoding="utf-8"), "not the student version"
+
+
+def test_a_rebuild_with_no_change_reads_executes_and_writes_nothing(built_site, repo_root):
+    """The environment and the execution cache survive a rebuild (benchmarks/bench_book.py times it)."""
+    if os.environ.get("MLHC_TEST_BUILT_SITE"):
+        pytest.skip("MLHC_TEST_BUILT_SITE reuses a build that may predate the working tree")
+    pages = {p: p.stat().st_mtime_ns for p in built_site.rglob("*.html")}
+    proc = build_book(repo_root, built_site.parents[1])
+    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"the rebuild failed:\n{log[-8000:]}"
+    assert "updating environment: 0 added, 0 changed, 0 removed" in log, log[-8000:]
+    assert "Executing notebook" not in log, log[-8000:]
+    assert "no targets are out of date" in log, log[-8000:]
+    assert {p: p.stat().st_mtime_ns for p in built_site.rglob("*.html")} == pages
