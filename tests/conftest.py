@@ -52,18 +52,9 @@ def toc_files(repo_root: Path) -> list[str]:
     return files
 
 
-@pytest.fixture(scope="session")
-def built_site(repo_root: Path, tmp_path_factory) -> Path:
-    """The course website, built once per test session exactly as ``make book`` builds it.
-
-    ``MLHC_TEST_BUILT_SITE=<path to an html folder>`` reuses a finished build (for working on the
-    site tests); CI never sets it.
-    """
-    reuse = os.environ.get("MLHC_TEST_BUILT_SITE")
-    if reuse:
-        return Path(reuse)
-    out = tmp_path_factory.mktemp("book")
-    proc = subprocess.run(
+def build_book(repo_root: Path, out: Path) -> subprocess.CompletedProcess:
+    """Run ``jupyter-book build`` as ``make book`` does (warnings are errors), output under ``out``."""
+    return subprocess.run(
         [
             str(VENV_BIN / "jupyter-book"),
             "build",
@@ -79,6 +70,20 @@ def built_site(repo_root: Path, tmp_path_factory) -> Path:
         timeout=1800,
         env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"},  # kernels must draw inline figures
     )
+
+
+@pytest.fixture(scope="session")
+def built_site(repo_root: Path, tmp_path_factory) -> Path:
+    """The course website, built once per test session exactly as ``make book`` builds it.
+
+    ``MLHC_TEST_BUILT_SITE=<path to an html folder>`` reuses a finished build (for working on the
+    site tests); CI never sets it.
+    """
+    reuse = os.environ.get("MLHC_TEST_BUILT_SITE")
+    if reuse:
+        return Path(reuse)
+    out = tmp_path_factory.mktemp("book")
+    proc = build_book(repo_root, out)
     log = proc.stdout[-8000:] + proc.stderr[-8000:]
     assert proc.returncode == 0, f"the book build failed (warnings are errors):\n{log}"
     return out / "_build" / "html"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 
 import pytest
 
-from conftest import toc_files
+from conftest import build_book, toc_files
 from notebook_sources import assignment_sources, find_leaks, secret_lines, unpublished
 
 pytestmark = pytest.mark.slow
@@ -102,3 +103,17 @@ def test_the_references_page_links_every_doi_and_lessons_cite_it(built_site, rep
             f"{lesson.name}: no citation links to the References page"
         )
         assert 'href="../book/glossary.html#term-' in text, f"{lesson.name}: no link to a glossary term"
+
+
+def test_a_rebuild_with_no_change_reads_executes_and_writes_nothing(built_site, repo_root):
+    """The environment and the execution cache survive a rebuild (benchmarks/bench_book.py times it)."""
+    if os.environ.get("MLHC_TEST_BUILT_SITE"):
+        pytest.skip("MLHC_TEST_BUILT_SITE reuses a build that may predate the working tree")
+    pages = {p: p.stat().st_mtime_ns for p in built_site.rglob("*.html")}
+    proc = build_book(repo_root, built_site.parents[1])
+    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+    assert proc.returncode == 0, f"the rebuild failed:\n{log[-8000:]}"
+    assert "updating environment: 0 added, 0 changed, 0 removed" in log, log[-8000:]
+    assert "Executing notebook" not in log, log[-8000:]
+    assert "no targets are out of date" in log, log[-8000:]
+    assert {p: p.stat().st_mtime_ns for p in built_site.rglob("*.html")} == pages
