@@ -311,8 +311,8 @@ class GradingClient(Execute):
             await km.shutdown_kernel(now=True)
         with contextlib.suppress(Exception):
             await km.cleanup_resources()
-        if hasattr(km, "cleanup_dirs"):
-            km.cleanup_dirs()
+        if hasattr(km, "cleanup_dirs"):  # may wait for the cgroup to empty: not on the event loop
+            await asyncio.to_thread(km.cleanup_dirs)
         self.kc = None
 
 
@@ -393,27 +393,35 @@ class _Submission:
         return km
 
     async def run(self) -> NotebookNode:
+        """Execute the notebook and stop its kernels."""
+        try:
+            await self.execute()
+        finally:
+            await self.close()
+        return self.nb
+
+    async def execute(self) -> None:
+        """Execute the notebook; the kernels keep running until :meth:`close`."""
         # The tests kernel starts, and runs the instructor's cells before the first test (they never
         # need an answer), while the student kernel runs the submission: a submission's two kernels
         # overlap instead of taking turns. Each is still fresh and used for this notebook only.
         tests_ready = asyncio.ensure_future(self._start_tests())
         try:
-            try:
-                await self._run_student()
-            except BaseException:
-                tests_ready.cancel()
-                with contextlib.suppress(BaseException):
-                    await tests_ready
-                raise
-            self._student_finished = True
-            await self._run_tests(await tests_ready)
-        finally:
-            for client in (self.tests, self.student):
-                if client is not None:
-                    await client.stop()
-            if self.server is not None:
-                await self.server.close()
-        return self.nb
+            await self._run_student()
+        except BaseException:
+            tests_ready.cancel()
+            with contextlib.suppress(BaseException):
+                await tests_ready
+            raise
+        self._student_finished = True
+        await self._run_tests(await tests_ready)
+
+    async def close(self) -> None:
+        """Stop both kernels (at once) and the answer server."""
+        clients = [c for c in (self.tests, self.student) if c is not None]
+        await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
+        if self.server is not None:
+            await self.server.close()
 
     async def _run_student(self) -> None:
         view = _student_view(self.nb)
@@ -604,10 +612,14 @@ class ParallelRunner:
         return future
 
     async def _run(self, nb: NotebookNode, spec: NotebookSpec):
-        async with self._sem:
-            submission = _Submission(self, nb, spec)
-            await submission.run()
-            return submission.nb, submission.events
+        submission = _Submission(self, nb, spec)
+        try:
+            async with self._sem:
+                await submission.execute()
+        finally:
+            # outside the semaphore: the next notebook starts while these kernels shut down
+            await submission.close()
+        return submission.nb, submission.events
 
     def close(self) -> None:
         """Cancel what is still queued and stop the loop."""
