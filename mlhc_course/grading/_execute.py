@@ -9,6 +9,9 @@ Every notebook is executed by two kernels, each in its own sandbox (:mod:`._sand
    set-up cells and the full test cells, hidden tests included -- and, before each test cell, receives
    the student's answers as data or as proxies that run the student's functions in the student
    kernel (:mod:`._answers`). Its outputs are the test cells' outputs, which nbgrader scores.
+   It starts, and runs the instructor's cells that come before the first test cell (they never need
+   an answer), while the student kernel runs; it is served answers only once the student's run is
+   over.
 
 No student code ever runs in the tests kernel, so nothing the student does to their interpreter
 (IPython's transformers and hooks, ``builtins``, NumPy, files beside the notebook) can change how the
@@ -28,7 +31,9 @@ cells run and outputs are recorded as ``nbgrader autograde`` would record them, 
   failure of the grading machinery is never the student's zero.
 
 :class:`ParallelRunner` runs notebooks ``jobs`` at a time on an asyncio loop in a background thread,
-so that the grading thread can keep doing nbgrader's (serial) gradebook bookkeeping meanwhile.
+so that the grading thread can keep doing nbgrader's (serial) gradebook bookkeeping meanwhile. A
+notebook's slot is freed as soon as its tests have run: the next notebook starts while its kernels
+shut down.
 :class:`SandboxedExecute` is the drop-in replacement for ``Execute`` in nbgrader's ``Autograde``.
 """
 
