@@ -348,3 +348,37 @@ def test_kernel_that_never_starts_is_not_graded_and_the_cli_fails(graded, monkey
 
     with course.gradebook() as gb, pytest.raises(MissingEntry):
         gb.find_submission(ASSIGNMENT, "never_starts")  # no zero was recorded
+
+
+def test_answers_are_not_served_before_the_students_run_is_over():
+    import asyncio
+
+    from mlhc_course.grading import _execute
+
+    submission = _execute._Submission(None, nbformat.v4.new_notebook(), _execute.NotebookSpec())
+    reply = json.loads(asyncio.run(submission._ask_student(json.dumps({"op": "get", "name": "x"}))))
+    assert reply["error"] == "RuntimeError" and "not running" in reply["message"]
+
+
+def test_the_tests_kernel_starts_while_the_student_kernel_runs(graded, monkeypatch):
+    import time
+
+    from mlhc_course.grading import _execute, autograde
+
+    seen: dict[str, float] = {}
+    start_tests, run_student = _execute._Submission._start_tests, _execute._Submission._run_student
+
+    async def timed_start_tests(self):
+        seen["tests started"] = time.monotonic()
+        return await start_tests(self)
+
+    async def timed_run_student(self):
+        await run_student(self)
+        seen["student finished"] = time.monotonic()
+
+    monkeypatch.setattr(_execute._Submission, "_start_tests", timed_start_tests)
+    monkeypatch.setattr(_execute._Submission, "_run_student", timed_run_student)
+    run = autograde(graded["course"], ASSIGNMENT, students=["ref_correct"], jobs=1, timeout=TIMEOUT)
+    result = run.result("ref_correct")
+    assert result.status == "graded" and result.score == result.max_score  # and nothing else changes
+    assert seen["tests started"] < seen["student finished"]

@@ -9,6 +9,9 @@ Every notebook is executed by two kernels, each in its own sandbox (:mod:`._sand
    set-up cells and the full test cells, hidden tests included -- and, before each test cell, receives
    the student's answers as data or as proxies that run the student's functions in the student
    kernel (:mod:`._answers`). Its outputs are the test cells' outputs, which nbgrader scores.
+   It starts, and runs the instructor's cells that come before the first test cell (they never need
+   an answer), while the student kernel runs; it is served answers only once the student's run is
+   over.
 
 No student code ever runs in the tests kernel, so nothing the student does to their interpreter
 (IPython's transformers and hooks, ``builtins``, NumPy, files beside the notebook) can change how the
@@ -28,7 +31,9 @@ cells run and outputs are recorded as ``nbgrader autograde`` would record them, 
   failure of the grading machinery is never the student's zero.
 
 :class:`ParallelRunner` runs notebooks ``jobs`` at a time on an asyncio loop in a background thread,
-so that the grading thread can keep doing nbgrader's (serial) gradebook bookkeeping meanwhile.
+so that the grading thread can keep doing nbgrader's (serial) gradebook bookkeeping meanwhile. A
+notebook's slot is freed as soon as its tests have run: the next notebook starts while its kernels
+shut down.
 :class:`SandboxedExecute` is the drop-in replacement for ``Execute`` in nbgrader's ``Autograde``.
 """
 
@@ -311,8 +316,8 @@ class GradingClient(Execute):
             await km.shutdown_kernel(now=True)
         with contextlib.suppress(Exception):
             await km.cleanup_resources()
-        if hasattr(km, "cleanup_dirs"):
-            km.cleanup_dirs()
+        if hasattr(km, "cleanup_dirs"):  # may wait for the cgroup to empty: not on the event loop
+            await asyncio.to_thread(km.cleanup_dirs)
         self.kc = None
 
 
@@ -361,7 +366,8 @@ def _tests_notebook(nb: NotebookNode, spec: NotebookSpec) -> NotebookNode:
 
 
 class _Submission:
-    """Runs one notebook: the student kernel, then the tests kernel that asks it for answers."""
+    """Runs one notebook: the student kernel and, alongside it, the tests kernel, which asks the
+    student kernel for answers once the student's run is over."""
 
     def __init__(self, runner: ParallelRunner, nb: NotebookNode, spec: NotebookSpec):
         self.runner = runner
@@ -371,6 +377,9 @@ class _Submission:
         self.student: GradingClient | None = None
         self.tests: GradingClient | None = None
         self.server: _answers.AnswerServer | None = None
+        self._tests_nb: NotebookNode | None = None
+        self._instructor_names: set[str] = set()
+        self._student_finished = False
 
     def _client(self, nb: NotebookNode, role: str) -> GradingClient:
         client = GradingClient(config=self.runner.config, **self.runner.client_kwargs)
@@ -389,16 +398,35 @@ class _Submission:
         return km
 
     async def run(self) -> NotebookNode:
+        """Execute the notebook and stop its kernels."""
+        try:
+            await self.execute()
+        finally:
+            await self.close()
+        return self.nb
+
+    async def execute(self) -> None:
+        """Execute the notebook; the kernels keep running until :meth:`close`."""
+        # The tests kernel starts, and runs the instructor's cells before the first test (they never
+        # need an answer), while the student kernel runs the submission: a submission's two kernels
+        # overlap instead of taking turns. Each is still fresh and used for this notebook only.
+        tests_ready = asyncio.ensure_future(self._start_tests())
         try:
             await self._run_student()
-            await self._run_tests()
-        finally:
-            for client in (self.tests, self.student):
-                if client is not None:
-                    await client.stop()
-            if self.server is not None:
-                await self.server.close()
-        return self.nb
+        except BaseException:
+            tests_ready.cancel()
+            with contextlib.suppress(BaseException):
+                await tests_ready
+            raise
+        self._student_finished = True
+        await self._run_tests(await tests_ready)
+
+    async def close(self) -> None:
+        """Stop both kernels (at once) and the answer server."""
+        clients = [c for c in (self.tests, self.student) if c is not None]
+        await asyncio.gather(*(c.stop() for c in clients), return_exceptions=True)
+        if self.server is not None:
+            await self.server.close()
 
     async def _run_student(self) -> None:
         view = _student_view(self.nb)
@@ -430,7 +458,7 @@ class _Submission:
 
     async def _ask_student(self, request: str) -> str:
         client = self.student
-        if client is None or client._dead is not None:
+        if not self._student_finished or client is None or client._dead is not None:
             return _answers.error_reply("RuntimeError", "the student's kernel is not running")
         # one expression (no cell: the student's input transformers never see it)
         expression = f"exec({_answers.STUDENT_HELPER!r}, globals()) or __mlhc_rpc_handle({request!r})"
@@ -449,11 +477,15 @@ class _Submission:
             return _answers.error_reply("RuntimeError", "the grader could not read the answer")
         return text
 
-    async def _run_tests(self) -> None:
-        tests_nb = _tests_notebook(self.nb, self.spec)
-        if not any(_is_test_cell(c) for c in tests_nb.cells):
-            self._map_test_outputs({})  # nothing to test: no second kernel
-            return
+    async def _start_tests(self) -> int | None:
+        """Start the tests kernel and run the instructor's cells before the first test cell.
+
+        Returns the index of the first test cell in the tests notebook (None: no test, no kernel).
+        """
+        tests_nb = self._tests_nb = _tests_notebook(self.nb, self.spec)
+        first = next((i for i, c in enumerate(tests_nb.cells) if _is_test_cell(c)), None)
+        if first is None:
+            return None
         self.server = _answers.AnswerServer(self._ask_student, self.events)
         sockets: list[str] = []
 
@@ -470,8 +502,20 @@ class _Submission:
         if reply is None or reply["content"].get("status") != "ok":
             raise GraderFailure("the tests kernel could not load the grader's answer bridge")
         self._instructor_names = set().union(*(_answers.stored_names(c.source) for c in tests_nb.cells))
+        for index, cell in enumerate(tests_nb.cells[:first]):
+            await self.tests.async_execute_cell(
+                cell, index, execution_count=self.tests.code_cells_executed + 1
+            )
+        return first
+
+    async def _run_tests(self, first: int | None) -> None:
+        """The rest of the tests notebook, from its first test cell, once the student's run is over."""
+        if first is None:
+            self._map_test_outputs({})  # nothing to test: no second kernel
+            return
+        tests_nb = self._tests_nb
         self.tests.before_test = self._bind_answers
-        for index, cell in enumerate(tests_nb.cells):
+        for index, cell in enumerate(tests_nb.cells[first:], start=first):
             await self.tests.async_execute_cell(
                 cell, index, execution_count=self.tests.code_cells_executed + 1
             )
@@ -573,10 +617,14 @@ class ParallelRunner:
         return future
 
     async def _run(self, nb: NotebookNode, spec: NotebookSpec):
-        async with self._sem:
-            submission = _Submission(self, nb, spec)
-            await submission.run()
-            return submission.nb, submission.events
+        submission = _Submission(self, nb, spec)
+        try:
+            async with self._sem:
+                await submission.execute()
+        finally:
+            # outside the semaphore: the next notebook starts while these kernels shut down
+            await submission.close()
+        return submission.nb, submission.events
 
     def close(self) -> None:
         """Cancel what is still queued and stop the loop."""
