@@ -152,6 +152,32 @@ def test_environment_is_cleared(monkeypatch):
 
 
 @needs_bwrap
+def test_n_jobs_runs_serially_without_a_warning_in_the_feedback():
+    """scikit-learn's n_jobs=2 works in the sandbox and prints nothing on stderr (JOBLIB_MULTIPROCESSING=0).
+
+    The second cell is the control: with joblib's multiprocessing switched back on, the sandbox's
+    unwritable /dev/shm makes joblib warn, which is what the setting keeps out of the feedback.
+    """
+    fit = (
+        "import warnings; warnings.simplefilter('always')\n"
+        "import numpy as np\nfrom sklearn.ensemble import RandomForestClassifier\n"
+        "RandomForestClassifier(n_estimators=4, n_jobs=2, random_state=0)"
+        ".fit(np.arange(40.0).reshape(20, 2), np.arange(20) % 2)\nprint('fitted')"
+    )
+    control = (
+        "import subprocess, sys, os\n"
+        "env = dict(os.environ); env.pop('JOBLIB_MULTIPROCESSING')\n"
+        "r = subprocess.run([sys.executable, '-c', 'import joblib.parallel'], env=env,"
+        " capture_output=True, text=True)\nprint(r.stderr)"
+    )
+    out, _ = _run([new_code_cell(fit), new_code_cell(control)], timeout=60)
+    assert json.loads(_text(out.cells[0])) == [
+        {"output_type": "stream", "name": "stdout", "text": "fitted\n"}
+    ]
+    assert "joblib will operate in serial mode" in _text(out.cells[1])
+
+
+@needs_bwrap
 def test_memory_limit_raises_memory_error_in_the_cell():
     out, events = _run([new_code_cell("x = bytearray(8 * 1024**3)"), new_code_cell("print('alive')")])
     assert "MemoryError" in _text(out.cells[0])

@@ -373,6 +373,10 @@ def kernel_env(home: str = SANDBOX_HOME) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
+        # No worker processes either: the sandbox's /dev/shm is not writable by the kernel's uid, and
+        # joblib (scikit-learn's n_jobs) would warn "Permission denied. joblib will operate in serial
+        # mode" into the student's feedback. Serial is what it would do anyway; say so up front.
+        "JOBLIB_MULTIPROCESSING": "0",
     }
     if "VIRTUAL_ENV" in os.environ:
         env["VIRTUAL_ENV"] = os.environ["VIRTUAL_ENV"]
