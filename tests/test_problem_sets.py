@@ -1,4 +1,4 @@
-"""Problem sets 2, 4 and 5 through the whole ``mlhc assign`` loop, from the command line.
+"""Problem sets 2, 3, 4 and 5 through the whole ``mlhc assign`` loop, from the command line.
 
 For each problem set: release -> collect an LMS zip -> grade -> feedback -> export -> report, with a
 correct, a partial and a blank submission, and a correct submission whose answers were computed
@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 from grading_fixtures import (
     ASSIGNMENTS_DIR,
+    REPO_ROOT,
     autograded_points,
     first_question_points,
     hidden_test_lines,
@@ -69,6 +70,59 @@ def calibration_and_net_benefit(y_true, risk, threshold):
 
 test_risk = model.predict_proba(test[PREDICTORS])[:, 1]
 test_clinical = calibration_and_net_benefit(test[OUTCOME], test_risk, GUIDELINE_THRESHOLD)
+""",
+    },
+    "ps3_cohorts_leakage_validation": {
+        # the post-outcome columns in another order (the test is order-free)
+        "ps3_q2a_leaky_columns": """
+leaky_columns = ["time_to_event_years", "cardiology_referral", "statin_at_followup"]
+""",
+        # the patients split by scikit-learn's splitter directly, the columns dropped by name, sklearn's AUROC
+        "ps3_q2b_honest_auroc": """
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GroupShuffleSplit
+
+
+def honest_auroc(frame, seed):
+    inputs = frame[TEAM_COLUMNS].drop(columns=leaky_columns)
+    splitter = GroupShuffleSplit(n_splits=1, test_size=0.25, random_state=seed)
+    train_idx, test_idx = next(splitter.split(inputs, groups=frame["patient_id"]))
+    y = frame["event_recorded"].to_numpy()
+    forest = team_model(seed).fit(inputs.iloc[train_idx], y[train_idx])
+    return roc_auc_score(y[test_idx], forest.predict_proba(inputs.iloc[test_idx])[:, 1])
+
+
+honest_auc = honest_auroc(extract, ASSIGNMENT_SEED)
+""",
+        # the designs by boolean masks instead of the toolkit's splitters
+        "ps3_q3a_designs": """
+external_practice = network["practice"].isin(EXTERNAL_PRACTICES)
+early = network["baseline_year"] < CUTOFF_YEAR
+development = network[~external_practice & early]
+external = network[external_practice & early]
+later = network[~external_practice & ~early]
+""",
+        # the per-group metrics read from the toolkit's tidy site comparison
+        "ps3_q3b_validation_table": """
+from mlhc_course import audit
+
+
+def validation_table(y_true, risk, groups):
+    labels = np.asarray(groups).astype(str)
+    tidy = audit.compare_sites(np.asarray(y_true), np.asarray(risk), labels)
+    value = tidy.pivot(index="site", columns="metric", values="value")
+    lower = tidy.pivot(index="site", columns="metric", values="ci_lower")
+    upper = tidy.pivot(index="site", columns="metric", values="ci_upper")
+    table = pd.DataFrame({"n": value["n"], "events": (value["n"] * value["prevalence"]).round()})
+    for metric in ("AUROC", "O/E"):
+        table[metric] = value[metric]
+        table[metric + "_ci_lower"] = lower[metric]
+        table[metric + "_ci_upper"] = upper[metric]
+    return table.sort_index()
+
+
+practice_report = validation_table(external["event_recorded"], external_risk, external["practice"])
+period_report = validation_table(later["event_recorded"], later_risk, later["baseline_year"])
 """,
     },
     "ps4_fairness_shift_audit": {
@@ -216,6 +270,35 @@ def test_full_loop_through_the_cli(assignment, tmp_path):
     assert (course.root / "reports" / f"{assignment}.html").is_file()
 
 
+def _points(path) -> tuple[float, float]:
+    """(autograded, hand-marked) points of a source notebook."""
+    auto = hand = 0.0
+    for cell in nbformat.read(path, as_version=4).cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            if cell.cell_type == "code" and not meta.get("solution"):
+                auto += float(meta["points"])
+            else:
+                hand += float(meta["points"])
+    return auto, hand
+
+
+def test_syllabus_and_guide_give_each_problem_sets_points():
+    syllabus = (REPO_ROOT / "book" / "syllabus.md").read_text(encoding="utf-8")
+    guide = (REPO_ROOT / "book" / "instructor_guide.md").read_text(encoding="utf-8")
+    for path in sorted(ASSIGNMENTS_DIR.glob("*/*.ipynb")):
+        name = path.parent.name
+        auto, hand = _points(path)
+        [row] = [line for line in syllabus.splitlines() if f"<assignments/{name}>`" in line]
+        total, listed_auto, listed_hand = map(
+            float, re.search(r"\| (\d+) \((\d+) \+ (\d+)\) \|$", row).groups()
+        )
+        assert (total, listed_auto, listed_hand) == (auto + hand, auto, hand), f"syllabus row of {name}"
+        [row] = [line for line in guide.splitlines() if line.startswith(f"| PS{name[2]} `{name}`")]
+        marked = sum(float(n) for n in re.findall(r"\((\d+) points?\)", row.rsplit("|", 2)[-2]))
+        assert marked == hand, f"instructor guide: the hand-marked points of {name}"
+
+
 def _model_answer(assignment: str) -> str:
     """The text of the hand-marked answer cells of a source notebook."""
     [path] = (ASSIGNMENTS_DIR / assignment).glob("*.ipynb")
@@ -276,6 +359,57 @@ def test_ps2_model_answer_quotes_the_executed_numbers():
             "treat all": f"everyone ({nb_all:.3f})",
         },
     )
+
+
+@pytest.mark.skipif("ps3_cohorts_leakage_validation" not in PROBLEM_SETS, reason="PS3 not present")
+def test_ps3_model_answer_quotes_the_executed_numbers():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mlhc_course import audit, datasets, splits
+
+    features = ["age", "male", "smoker", "diabetes", "total_chol", "hdl_chol", "sbp", "bp_treated"]
+    network = datasets.make_primary_care_cohort(
+        12_000, sites=8, site_shift=1.0, temporal_drift=True, random_state=3003
+    ).frame
+    network = network[network["statin"] == 0]
+    network = network.assign(male=(network["sex"] == "male").astype(int))
+    home, away = splits.site_split(network, site_col="practice", test_sites=["P06", "P07", "P08"])
+    development, later = splits.temporal_split(home, time_col="baseline_year", cutoff=2010)
+    external = away[away["baseline_year"] < 2010]
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1_000))
+    model.fit(development[features], development["event_recorded"])
+
+    def by_group(part, column):
+        risk = model.predict_proba(part[features])[:, 1]
+        tidy = audit.compare_sites(part["event_recorded"], risk, part[column].astype(str))
+        return {m: rows.set_index("site") for m, rows in tidy.groupby("metric")}
+
+    practices, years = by_group(external, "practice"), by_group(later, "baseline_year")
+    auc, oe = practices["AUROC"]["value"], practices["O/E"]
+    low, high = oe["value"].idxmin(), oe["value"].idxmax()
+    events = (years["n"]["value"] * years["prevalence"]["value"]).round().astype(int)
+
+    def with_ci(site):
+        row = oe.loc[site]
+        return f"{row['value']:.2f} (95% CI {row['ci_lower']:.2f} to {row['ci_upper']:.2f}) in {site}"
+
+    _assert_quoted(
+        _model_answer("ps3_cohorts_leakage_validation"),
+        {
+            "AUROC range": f"(AUROC {auc.min():.2f} to {auc.max():.2f})",
+            "lowest O/E": f"ranged from {with_ci(low)}",
+            "highest O/E": f"to {oe.loc[high, 'value']:.2f} ({oe.loc[high, 'ci_lower']:.2f} to "
+            f"{oe.loc[high, 'ci_upper']:.2f}) in {high}",
+            "O/E by year": f"below 1 in every year ({years['O/E']['value'].min():.2f} to "
+            f"{years['O/E']['value'].max():.2f})",
+            "events a year": f"only {events.min()} to {events.max()} events a year",
+        },
+    )
+    assert (years["O/E"]["value"] < 1).all()  # "below 1 in every year"
+    assert oe.loc[low, "ci_upper"] < 1 < oe.loc[high, "ci_lower"]  # "by more than chance explains"
+    assert (years["O/E"]["ci_upper"] > 1).sum() >= 2  # "several of the intervals include 1"
 
 
 @pytest.mark.skipif("ps4_fairness_shift_audit" not in PROBLEM_SETS, reason="PS4 not present")
