@@ -174,6 +174,9 @@ def test_the_minimum_constraints_pin_every_lower_bound():
             assert pins[_norm(req.name)] == lower[0] or pins[_norm(req.name)].startswith(lower[0] + "."), (
                 f"{req.name}: pyproject says >={lower[0]}, constraints/minimums.txt pins {pins[_norm(req.name)]}"
             )
+    # and nothing else: a pin of a package pyproject no longer declares is a stale lower bound
+    stale = set(pins) - _declared("dev")
+    assert not stale, f"constraints/minimums.txt pins {sorted(stale)}, which pyproject.toml does not declare"
 
 
 def test_requires_python_is_what_make_test_min_tests():
