@@ -183,3 +183,9 @@ def test_requires_python_is_what_make_test_min_tests():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
     assert PYPROJECT["requires-python"] == ">=3.10"
     assert "versions/3.10." in makefile and "python3.10" in makefile
+
+
+def test_pandas_3_is_allowed():
+    """lifelines caps pandas<3 (lifelines#1685); we do not: `make test-pandas3` runs everything on pandas 3."""
+    (pandas,) = [Requirement(r) for r in PYPROJECT["dependencies"] if _norm(Requirement(r).name) == "pandas"]
+    assert pandas.specifier.contains("3.0.0") and pandas.specifier.contains("3.1.1"), str(pandas)
