@@ -21,8 +21,8 @@ SHELL := /bin/bash
 HIDE_MIRROR_NOISE := { grep -v '^WARNING: Location' || true; }
 
 # The oldest Python we claim (requires-python) and a venv for the declared minimum versions.
-PYTHON_MIN ?= $(shell for p in python3.10 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3; do \
-	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { echo $$p; break; }; done)
+PYTHON_MIN ?= $(shell for p in python3.11 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.11.*/bin/python3; do \
+	$$p -c 'import sys; assert sys.version_info[:2] == (3, 11)' 2>/dev/null && { echo $$p; break; }; done)
 VENV_MIN ?= .venv-min
 BIN_MIN := $(abspath $(VENV_MIN))/bin
 

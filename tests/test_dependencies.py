@@ -181,8 +181,8 @@ def test_the_minimum_constraints_pin_every_lower_bound():
 
 def test_requires_python_is_what_make_test_min_tests():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    assert PYPROJECT["requires-python"] == ">=3.10"
-    assert "versions/3.10." in makefile and "python3.10" in makefile
+    assert PYPROJECT["requires-python"] == ">=3.11"
+    assert "versions/3.11." in makefile and "python3.11" in makefile
 
 
 def test_pandas_3_is_allowed():
