@@ -98,7 +98,7 @@ test: $(ALL_EXTRAS) system-deps
 test-lib: $(ALL_EXTRAS)
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS)
 
-$(VENV_MIN)/.mlhc-min: pyproject.toml constraints/minimums.txt
+$(VENV_MIN)/.mlhc-min: pyproject.toml constraints/minimums.txt scripts/ipython_kernel_config.json
 	@test -n "$(PYTHON_MIN)" || { echo "make test-min needs the oldest declared Python (set PYTHON_MIN=...)"; exit 2; }
 	@test -x $(BIN_MIN)/python || $(PYTHON_MIN) -m venv $(VENV_MIN)
 	$(BIN_MIN)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
@@ -113,7 +113,7 @@ test-min: $(VENV_MIN)/.mlhc-min
 	PATH="$(BIN_MIN):$$PATH" $(BIN_MIN)/python -m pytest -q -p no:cacheprovider $(LIB_TESTS) $(LIB_DOCTESTS) \
 		$(NOTEBOOK_TESTS)
 
-$(VENV_P3)/.mlhc-pandas3: pyproject.toml
+$(VENV_P3)/.mlhc-pandas3: pyproject.toml scripts/ipython_kernel_config.json
 	@test -x $(BIN_P3)/python || $(PYTHON) -m venv $(VENV_P3)
 	$(BIN_P3)/python -m pip install $(PIP_QUIET) --upgrade pip 2>&1 | $(HIDE_MIRROR_NOISE)
 	$(BIN_P3)/python -m pip install $(PIP_QUIET) -e '.[dev]' 2>&1 | $(HIDE_MIRROR_NOISE)
