@@ -224,19 +224,18 @@ def check_legacy_random_state(random_state: Any, *, caller: str) -> np.random.Ra
     """Turn ``random_state`` into a legacy ``numpy.random.RandomState`` (scikit-learn's convention).
 
     For functions whose integer seeds were defined through ``RandomState`` (the bootstrap, the
-    patient split): an int gives exactly the stream it always gave. It accepts the same four
-    forms as :func:`check_random_state`.
+    patient split): an int gives exactly the stream it always gave.
 
     Parameters
     ----------
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState
-        - an int in [0, 2**32 - 1] seeds ``RandomState(int)``, as :func:`sklearn.utils.check_random_state`;
-        - a ``RandomState`` is used as is;
-        - a ``Generator`` lends its bit generator (``RandomState(generator.bit_generator)``), so the
-          caller's stream advances, as it does for a Generator everywhere else;
-        - ``None`` draws fresh OS entropy.
+        The four forms :func:`check_random_state` takes, turned into a ``RandomState``: an int in
+        [0, 2**32 - 1] seeds ``RandomState(int)``, as :func:`sklearn.utils.check_random_state`; a
+        ``RandomState`` is used as is; a ``Generator`` lends its bit generator
+        (``RandomState(generator.bit_generator)``), so the caller's stream advances, as it does for
+        a Generator everywhere else; ``None`` draws fresh OS entropy.
     caller : str
-        The public function's name, for the error message.
+        As for :func:`check_random_state`.
 
     Returns
     -------

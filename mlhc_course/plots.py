@@ -443,11 +443,8 @@ class DecisionCurveDisplay:
         X: ArrayLike,
         y: ArrayLike,
         *,
-        thresholds: ArrayLike | None = None,
         name: str | None = None,
         pos_label: Any = None,
-        ax: Any = None,
-        plot_reference: bool = True,
         **kwargs: Any,
     ) -> DecisionCurveDisplay:
         """Compute the decision curve of a fitted classifier on ``X``, ``y``, and plot it.
@@ -463,18 +460,13 @@ class DecisionCurveDisplay:
             The features of the evaluation patients.
         y : array-like of shape (n_patients,)
             Their observed outcome.
-        thresholds : array-like of float, default=None
-            Threshold probabilities strictly between 0 and 1 (default 0.01 to 0.99).
         name : str, default=None
             Name of the model (default: the estimator's class name).
         pos_label : object, default=None
             The positive class (default: the larger of ``estimator.classes_``, e.g. 1).
-        ax : matplotlib Axes, default=None
-            Axes to draw on.
-        plot_reference : bool, default=True
-            Also draw the treat-all and treat-none strategies.
         **kwargs
-            Passed to :meth:`matplotlib.axes.Axes.plot` for the model's line.
+            Passed to :meth:`from_predictions`: ``thresholds``, ``ax``, ``plot_reference``, and
+            keywords of :meth:`matplotlib.axes.Axes.plot` for the model's line.
 
         Returns
         -------
@@ -502,14 +494,7 @@ class DecisionCurveDisplay:
             raise ValueError(f"pos_label={pos_label!r} is not one of the estimator's classes {classes}.")
         y_score = np.asarray(estimator.predict_proba(X))[:, classes.index(positive)]
         return cls.from_predictions(
-            y,
-            y_score,
-            thresholds=thresholds,
-            name=name or type(estimator).__name__,
-            pos_label=positive,
-            ax=ax,
-            plot_reference=plot_reference,
-            **kwargs,
+            y, y_score, name=name or type(estimator).__name__, pos_label=positive, **kwargs
         )
 
     def plot(
@@ -623,28 +608,21 @@ def plot_decision_curve(
             raise ValueError("y_score is an empty mapping; give at least one model's probabilities.")
         if name is not None:
             raise ValueError("name names a single model; with a dict of models, the keys are the names.")
-        for i, (model_name, scores) in enumerate(y_score.items()):
-            display = DecisionCurveDisplay.from_predictions(
-                y_true,
-                scores,
-                thresholds=thresholds,
-                name=str(model_name),
-                pos_label=pos_label,
-                ax=ax,
-                plot_reference=plot_reference and i == 0,
-            )
-            ax = display.ax_
-        return ax
-    display = DecisionCurveDisplay.from_predictions(
-        y_true,
-        y_score,
-        thresholds=thresholds,
-        name=name,
-        pos_label=pos_label,
-        ax=ax,
-        plot_reference=plot_reference,
-    )
-    return display.ax_
+        models = {str(model_name): scores for model_name, scores in y_score.items()}
+    else:
+        models = {name: y_score}
+    for i, (model_name, scores) in enumerate(models.items()):
+        display = DecisionCurveDisplay.from_predictions(
+            y_true,
+            scores,
+            thresholds=thresholds,
+            name=model_name,
+            pos_label=pos_label,
+            ax=ax,
+            plot_reference=plot_reference and i == 0,
+        )
+        ax = display.ax_
+    return ax
 
 
 def _default_thresholds(score: np.ndarray) -> np.ndarray:

@@ -128,7 +128,10 @@ def test_canonical_dir_prefers_the_copy_inside_an_installed_package(monkeypatch,
 
 def test_wheels_carry_the_canonical_files_where_the_loaders_look(repo_root):
     """pyproject's force-include must put datasets/ at mlhc_course/_datasets, as canonical_dir expects."""
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: pytest's own dependency tomli reads TOML there
+        tomllib = pytest.importorskip("tomli")
 
     config = tomllib.loads((repo_root / "pyproject.toml").read_text())
     force_include = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]

@@ -174,9 +174,18 @@ def test_the_minimum_constraints_pin_every_lower_bound():
             assert pins[_norm(req.name)] == lower[0] or pins[_norm(req.name)].startswith(lower[0] + "."), (
                 f"{req.name}: pyproject says >={lower[0]}, constraints/minimums.txt pins {pins[_norm(req.name)]}"
             )
+    # and nothing else: a pin of a package pyproject no longer declares is a stale lower bound
+    stale = set(pins) - _declared("dev")
+    assert not stale, f"constraints/minimums.txt pins {sorted(stale)}, which pyproject.toml does not declare"
 
 
 def test_requires_python_is_what_make_test_min_tests():
     makefile = (REPO / "Makefile").read_text(encoding="utf-8")
-    assert PYPROJECT["requires-python"] == ">=3.10"
-    assert "versions/3.10." in makefile and "python3.10" in makefile
+    assert PYPROJECT["requires-python"] == ">=3.11"
+    assert "versions/3.11." in makefile and "python3.11" in makefile
+
+
+def test_pandas_3_is_allowed():
+    """lifelines caps pandas<3 (lifelines#1685); we do not: `make test-pandas3` runs everything on pandas 3."""
+    (pandas,) = [Requirement(r) for r in PYPROJECT["dependencies"] if _norm(Requirement(r).name) == "pandas"]
+    assert pandas.specifier.contains("3.0.0") and pandas.specifier.contains("3.1.1"), str(pandas)

@@ -86,5 +86,30 @@ def test_layering_check_catches_an_upward_import():
     tree = ast.parse("from mlhc_course.grading import grade\nfrom ..cli import main\nfrom . import audit\n")
     # as if in mlhc_course/datasets/_base.py: `..cli` is mlhc_course.cli, `.audit` is datasets.audit
     assert _imported_tops(tree, ["mlhc_course", "datasets"]) == {"grading", "cli", "datasets"}
-    # as if in mlhc_course/metrics.py: `. audit` is mlhc_course.audit
+    # as if in mlhc_course/splits.py: `. audit` is mlhc_course.audit
     assert _imported_tops(ast.parse("from . import audit\n"), ["mlhc_course"]) == {"audit"}
+
+
+# Inside the metrics package, by concern: the shared pieces, then intervals, then the metrics.
+METRICS_LAYERS = {
+    "_common": 0,
+    "_intervals": 1,
+    "_classification": 2,
+    "_discrimination": 2,
+    "_calibration": 2,
+    "_utility": 2,
+    "__init__": 3,
+}
+
+
+@pytest.mark.parametrize("name", sorted(METRICS_LAYERS))
+def test_the_metrics_modules_import_down_within_the_package(name):
+    assert sorted(p.stem for p in (PACKAGE / "metrics").glob("*.py")) == sorted(METRICS_LAYERS)
+    tree = ast.parse((PACKAGE / "metrics" / f"{name}.py").read_text(encoding="utf-8"))
+    siblings = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module in METRICS_LAYERS
+    }
+    for sibling in siblings:
+        assert METRICS_LAYERS[sibling] < METRICS_LAYERS[name], f"metrics.{name} imports metrics.{sibling}"

@@ -38,7 +38,7 @@ def _confounders(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _propensity(X: pd.DataFrame, statin: np.ndarray) -> np.ndarray:
-    return LogisticRegression(C=np.inf, max_iter=5000).fit(X, statin).predict_proba(X)[:, 1]
+    return LogisticRegression(C=np.inf, solver="newton-cholesky").fit(X, statin).predict_proba(X)[:, 1]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import doctest
+import importlib
+import pkgutil
+import re
 import warnings
 
 import numpy as np
@@ -44,9 +47,13 @@ def _altman_bland_liver_scan():
 
 
 def test_doctests():
-    result = doctest.testmod(metrics, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0
-    assert result.failed == 0
+    attempted = 0
+    for info in pkgutil.iter_modules(metrics.__path__):  # the package's modules, by concern
+        module = importlib.import_module(f"mlhc_course.metrics.{info.name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, info.name
+        attempted += result.attempted
+    assert attempted >= len(metrics.__all__) - 1  # an example per public function
 
 
 # --- Wilson -------------------------------------------------------------------------------------
@@ -668,3 +675,17 @@ def test_post_test_probability_is_bayes_on_the_odds_scale():
         post_test_probability(30, 0.27)
     with pytest.raises(ValueError, match="likelihood_ratio"):
         post_test_probability(0.3, -1)
+
+
+def test_every_metric_the_course_uses_imports_from_mlhc_course_metrics(repo_root):
+    """The metrics live in private modules by concern; lessons, problem sets and the book import them all here."""
+    texts = [p.read_text(encoding="utf-8") for p in (repo_root / "notebooks").rglob("*.ipynb")]
+    texts += [p.read_text(encoding="utf-8") for p in (repo_root / "book").rglob("*.md")]
+    used = {name for text in texts for name in re.findall(r"(?<![\w.])metrics\.([a-z_][a-z_]+)\b", text)}
+    used -= {"ipynb", "html"}  # file names, not attributes
+    assert {"roc_auc_ci", "calibration_summary", "decision_curve"} <= used
+    assert used <= set(metrics.__all__), (
+        f"not in mlhc_course.metrics.__all__: {sorted(used - set(metrics.__all__))}"
+    )
+    for name in metrics.__all__:
+        assert getattr(metrics, name).__module__.startswith("mlhc_course.metrics"), name

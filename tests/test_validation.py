@@ -15,7 +15,7 @@ from mlhc_course.datasets import PRIMARY_CARE_PITFALLS, make_primary_care_cohort
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlhc_course"
 #: Modules that check arguments of public functions (grading and the CLI check files and commands).
-PUBLIC_API_MODULES = ["metrics.py", "plots.py", "audit.py", "splits.py", "reporting.py", "datasets"]
+PUBLIC_API_MODULES = ["metrics", "plots.py", "audit.py", "splits.py", "reporting.py", "datasets"]
 
 
 def _defined_functions(path: Path) -> set[str]:

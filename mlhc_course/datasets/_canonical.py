@@ -396,11 +396,7 @@ def _read_checked(folder: Path, fname: str, columns: tuple[Column, ...]) -> pd.D
             f"The canonical dataset file {path} is corrupted or out of date: its SHA256 is {actual}, "
             f"but {sums_path.name} says {expected}. {fix}"
         )
-    frame = read_csv_typed(path, columns)
-    for col in columns:
-        if col.kind == "str":  # an empty field is NULL
-            frame[col.name] = frame[col.name].astype(object).where(frame[col.name] != "", None)
-    return frame
+    return _ehr.text_with_nulls(read_csv_typed(path, columns), columns)  # an empty field is NULL
 
 
 def load_ehr(*, data_dir: str | Path | None = None) -> _ehr.EHRDataset:

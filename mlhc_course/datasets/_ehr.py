@@ -245,6 +245,19 @@ def _iso(days: np.ndarray) -> np.ndarray:
     return text
 
 
+def text_with_nulls(frame: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
+    """The schema's text columns as object dtype, with None (SQL's NULL) where a value is missing or empty.
+
+    One form for the generator and the loader on pandas 2 and 3 alike: pandas 3 would otherwise
+    infer its ``str`` dtype, whose missing value is NaN, for the generated tables only.
+    """
+    for col in columns:
+        if col.kind == "str" and col.name in frame:
+            values = frame[col.name]
+            frame[col.name] = values.astype(object).where(values.notna() & (values != ""), None)
+    return frame
+
+
 def _days(iso: str) -> int:
     return int(np.datetime64(iso, "D").astype(np.int64))
 
@@ -409,9 +422,7 @@ def load_concepts() -> pd.DataFrame:
     with resources.as_file(path) as p:
         frame = pd.read_csv(p, dtype=str, keep_default_na=False)
     frame["concept_id"] = frame["concept_id"].astype(np.int64)
-    for name in ("standard_concept", "invalid_reason"):
-        frame[name] = frame[name].astype(object).where(frame[name] != "", None)
-    return frame
+    return text_with_nulls(frame, EHR_TABLES["concept"])
 
 
 def make_ehr(
@@ -906,7 +917,7 @@ def _tables(people: pd.DataFrame, ev: _Events, rates: dict[str, float], rng_unit
     tables["measurement"] = _measurement_table(mz, link, rates["mixed_units"], rng_units)
     tables["drug_exposure"] = _drug_table(d, link, rates["missing_end_dates"], rng_end)
     tables["concept"] = load_concepts()
-    return {name: tables[name] for name in EHR_TABLES}
+    return {name: text_with_nulls(tables[name], columns) for name, columns in EHR_TABLES.items()}
 
 
 def _person_tables(people: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict[int, int]]:
