@@ -50,6 +50,7 @@ NOTEBOOK_TESTS := tests/test_notebooks.py tests/test_lesson_00_python_for_clinic
 # The other tests: they run nbgrader, the book or a browser, or check the whole install ([book] and
 # [instructor] too) and the repository's own files.
 OTHER_TESTS := $(NOTEBOOK_TESTS) tests/test_problem_sets.py tests/test_book.py \
+	tests/test_book_rebuild.py tests/test_bibliography.py \
 	tests/test_plots_book_page.py tests/test_site_browser.py tests/test_jupyterlab_browser.py \
 	tests/test_nbgrader_roundtrip.py tests/test_assign_cli.py tests/test_cli.py tests/test_grading_bad_submissions.py \
 	tests/test_grading_collect.py tests/test_grading_course.py tests/test_grading_hardening.py \

@@ -769,8 +769,9 @@ _QUESTIONS: dict[str, _Question] = {
     # Unpenalised LR on 8 predictors: OR of SBP per 10 mmHg 1.166 (per 1 mmHg 1.015); smoking OR 2.180,
     # implying RR 1.610 at a 30% risk without smoking. Splines (4 knots, cubic, no bias column) for age and
     # SBP: 16 parameters, 22.25 events per parameter (linear: 8, 44.5). Test set: the decision at 10%
-    # differs from the true-risk decision for 5.01% of patients with splines (5.52% linear). Recomputed in
-    # tests/test_lesson_03_first_risk_model.py.
+    # differs from the true-risk decision for 5.15% of patients with splines (5.52% linear); the spline model
+    # is fitted to convergence (newton-cholesky), so this holds from the declared minimum versions up.
+    # Recomputed in tests/test_lesson_03_first_risk_model.py.
     "l03_ex1_or_sbp_per_10": _Question(
         prompt="Odds ratio of systolic BP per 10 mmHg in the lesson's logistic regression.",
         checker=_number(1.166, abs_tol=0.005),
@@ -811,13 +812,13 @@ _QUESTIONS: dict[str, _Question] = {
     "l03_ex4_decisions_differ": _Question(
         prompt="Proportion of test patients whose decision at 10% by the spline model differs from the "
         "true-risk decision.",
-        checker=_number(0.0501, abs_tol=0.0005),
+        checker=_number(0.0515, abs_tol=0.001),
         hint="Compare (p_spline >= THRESHOLD) with (p_true >= THRESHOLD), patient by patient, and take the mean "
         "of the disagreements.",
         mistakes={
             0.0552: "That is the linear model. Use p_spline, the spline model's predicted risks.",
-            5.012: "That is a percentage: give a proportion between 0 and 1.",
-            0.9499: "That is the proportion whose decisions AGREE. Use != to count disagreements.",
+            5.151: "That is a percentage: give a proportion between 0 and 1.",
+            0.9485: "That is the proportion whose decisions AGREE. Use != to count disagreements.",
         },
         mistake_tol=0.003,
     ),

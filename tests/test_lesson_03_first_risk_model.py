@@ -154,7 +154,9 @@ def test_ex3_epp_splines(nb, lesson):
 def test_ex4_decisions_differ(nb, lesson):
     threshold, p_true = lesson["THRESHOLD"], lesson["p_true"]
     answer = ((lesson["p_spline"] >= threshold) != (p_true >= threshold)).mean()
+    assert answer == pytest.approx(0.0515, abs=0.0002)  # the value noted next to the question
     assert exercises.check("l03_ex4_decisions_differ", answer).passed is True
+    assert "AGREE" in exercises.check("l03_ex4_decisions_differ", 1 - answer).hint
     assert (
         "linear model" in exercises.check("l03_ex4_decisions_differ", lesson["decision_differs"].mean()).hint
     )
