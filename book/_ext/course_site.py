@@ -110,6 +110,19 @@ def _scripts_once(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = unique  # in place: later handlers (MathJax) still add to the same list
 
 
+def _citations_as_list_items(app, pagename, templatename, context, doctree):
+    """Give each citation on the References page the ARIA role its list requires.
+
+    Sphinx writes the citations as ``role="doc-biblioentry"`` children of a ``role="list"``. ARIA 1.3
+    deprecates ``doc-biblioentry``, and a list's children must be ``listitem``s, so screen readers (and
+    axe-core, as a critical violation) do not see a list at all. The page body is edited before the
+    template renders it; nothing else on the page changes.
+    """
+    body = context.get("body")
+    if body and 'role="doc-biblioentry"' in body:
+        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
 def setup(app):
     app.connect("config-inited", _add_substitutions)
     app.connect("html-page-context", _scripts_once, priority=100)  # before handlers that end the event
@@ -119,4 +132,5 @@ def setup(app):
     app.connect("env-get-updated", _number_exercises_by_label, priority=900)
     app.connect("html-page-context", _no_print_to_pdf, priority=600)  # after the theme adds its buttons
     app.connect("doctree-resolved", _glossary_terms_found_once)
+    app.connect("html-page-context", _citations_as_list_items)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
