@@ -397,14 +397,6 @@ class _Submission:
             ipc_hook(km)
         return km
 
-    async def run(self) -> NotebookNode:
-        """Execute the notebook and stop its kernels."""
-        try:
-            await self.execute()
-        finally:
-            await self.close()
-        return self.nb
-
     async def execute(self) -> None:
         """Execute the notebook; the kernels keep running until :meth:`close`."""
         # The tests kernel starts, and runs the instructor's cells before the first test (they never
