@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import types
 from pathlib import Path
 
 import nbformat
@@ -356,6 +357,8 @@ def test_answers_are_not_served_before_the_students_run_is_over():
     from mlhc_course.grading import _execute
 
     submission = _execute._Submission(None, nbformat.v4.new_notebook(), _execute.NotebookSpec())
+    # a live student kernel that is still running the submission: only the run's end lets answers out
+    submission.student = types.SimpleNamespace(_dead=None)
     reply = json.loads(asyncio.run(submission._ask_student(json.dumps({"op": "get", "name": "x"}))))
     assert reply["error"] == "RuntimeError" and "not running" in reply["message"]
 
