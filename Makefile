@@ -54,7 +54,7 @@ OTHER_TESTS := $(NOTEBOOK_TESTS) tests/test_problem_sets.py tests/test_book.py \
 	tests/test_plots_book_page.py tests/test_site_browser.py tests/test_jupyterlab_browser.py \
 	tests/test_nbgrader_roundtrip.py tests/test_assign_cli.py tests/test_cli.py tests/test_grading_bad_submissions.py \
 	tests/test_grading_collect.py tests/test_grading_course.py tests/test_grading_hardening.py \
-	tests/test_grading_pipeline.py tests/test_grading_postgres.py tests/test_grading_sandbox.py \
+	tests/test_grading_pipeline.py tests/test_grading_postgres.py tests/test_grading_sandbox.py tests/test_grading_zygote.py \
 	tests/test_dependencies.py tests/test_style.py tests/test_publishing.py tests/test_repo_hygiene.py
 LIB_DOCTESTS := mlhc_course --ignore=mlhc_course/grading --ignore=mlhc_course/cli/assign.py
 

@@ -321,7 +321,7 @@ def test_kernel_start_failure_is_retried(graded, monkeypatch):
     calls = _flaky_kernels(monkeypatch, failures=1)
     run = autograde(course, ASSIGNMENT, students=["ref_correct"], jobs=1, timeout=TIMEOUT)
     result = run.result("ref_correct")
-    assert calls["n"] >= 3  # control: the first start really failed, and was retried
+    assert calls["n"] >= 2  # control: the first start really failed, and was retried
     assert result.status == "graded" and result.score == result.max_score
     assert any("start attempt 1 failed" in n for n in result.notes), result.notes
 

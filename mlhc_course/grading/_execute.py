@@ -60,6 +60,7 @@ from traitlets import Integer
 
 from . import _answers
 from ._sandbox import SandboxedKernelManager, SandboxPolicy
+from ._zygote import TestsZygote, ZygoteError, ZygoteKernelManager, program_modules
 
 #: Default cap on the stream and display output kept per cell (1 MB of text).
 DEFAULT_OUTPUT_LIMIT = 1_000_000
@@ -390,9 +391,13 @@ class _Submission:
         client.reset_execution_trackers()
         return client
 
+    def _kernel_name(self) -> str:
+        return self.nb.metadata.get("kernelspec", {}).get("name", "python3")
+
     def _km(self, ipc_hook=None):
-        kernel_name = self.nb.metadata.get("kernelspec", {}).get("name", "python3")
-        km = SandboxedKernelManager.create(self.runner.policy, self.spec.files, kernel_name=kernel_name)
+        km = SandboxedKernelManager.create(
+            self.runner.policy, self.spec.files, kernel_name=self._kernel_name()
+        )
         if ipc_hook is not None:
             ipc_hook(km)
         return km
@@ -484,8 +489,17 @@ class _Submission:
         def hook(km):
             sockets.append(os.path.join(km.ipc_dir, "answers.sock"))
 
+        zygote = await self.runner.tests_zygote(self.spec, tests_nb) if self.spec.program else None
+
+        def make_km():
+            if zygote is None or not zygote.alive:
+                return self._km(hook)
+            km = ZygoteKernelManager.create(zygote, kernel_name=self._kernel_name())
+            hook(km)
+            return km
+
         self.tests = self._client(tests_nb, "tests")
-        await self.tests.start(lambda: self._km(hook))
+        await self.tests.start(make_km)
         await self.server.start(sockets[-1])
         if self.tests.km.uid is not None:
             os.chown(sockets[-1], self.tests.km.uid, self.tests.km.uid)
@@ -560,10 +574,23 @@ class ParallelRunner:
         nbgrader's configuration (``Execute.timeout`` and friends apply to every client).
     client_kwargs : dict
         Trait values that override the configuration (``timeout``, ``output_limit``).
+    fork_tests_kernels : bool, default=True
+        Fork each notebook's tests kernels from a warm :class:`._zygote.TestsZygote` (else every
+        tests kernel starts from scratch, as every student kernel does).
     """
 
-    def __init__(self, jobs: int, policy: SandboxPolicy, config: Any, client_kwargs: dict | None = None):
+    def __init__(
+        self,
+        jobs: int,
+        policy: SandboxPolicy,
+        config: Any,
+        client_kwargs: dict | None = None,
+        *,
+        fork_tests_kernels: bool = True,
+    ):
         self.jobs = max(1, int(jobs))
+        self.fork_tests_kernels = fork_tests_kernels
+        self._zygotes: dict[tuple, asyncio.Future] = {}
         self.policy = policy
         self.config = config
         self.client_kwargs = dict(client_kwargs or {})
@@ -577,6 +604,30 @@ class ParallelRunner:
 
     async def _make_sem(self):
         return asyncio.Semaphore(self.jobs)
+
+    async def tests_zygote(self, spec: NotebookSpec, tests_nb: NotebookNode) -> TestsZygote | None:
+        """The zygote that forks this notebook's tests kernels (started on first use; None if
+        forking is off or the zygote could not start: tests kernels then start from scratch)."""
+        if not self.fork_tests_kernels:
+            return None
+        modules = program_modules([c.source for c in tests_nb.cells])
+        key = (tuple(sorted(spec.files.items())), tuple(modules))
+        if key not in self._zygotes:
+            self._zygotes[key] = asyncio.ensure_future(
+                asyncio.to_thread(TestsZygote, self.policy, spec.files, modules, kernels=2 * self.jobs + 2)
+            )
+        try:
+            zygote = await asyncio.shield(self._zygotes[key])
+        except (ZygoteError, OSError, ValueError):
+            return None
+        return zygote if zygote.alive else None
+
+    async def _close_zygotes(self) -> None:
+        for future in self._zygotes.values():
+            with contextlib.suppress(BaseException):
+                zygote = await future
+                await asyncio.to_thread(zygote.close)
+        self._zygotes.clear()
 
     def submit(self, nb: NotebookNode, spec: NotebookSpec | None = None) -> concurrent.futures.Future:
         """Start executing a copy of ``nb``; the future gives ``(executed notebook, events)``."""
@@ -624,6 +675,8 @@ class ParallelRunner:
             for _, future in self._prefetched.values():
                 future.cancel()
             self._prefetched.clear()
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self._close_zygotes(), self._loop).result(timeout=120)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=30)
 

@@ -556,6 +556,13 @@ class Cgroup:
             if _try_mkdir(path) and _try_write(os.path.join(path, "pids.max"), str(process_limit)):
                 self.dirs.append(path)
 
+    @classmethod
+    def disabled(cls) -> Cgroup:
+        """A cgroup that is not there: every method is a no-op."""
+        cgroup = cls.__new__(cls)
+        cgroup.dirs, cgroup.cpu_stat, cgroup.kill_file = [], None, None
+        return cgroup
+
     def prefix(self) -> list[str]:
         """A shell prefix that moves the command into the cgroups before it runs."""
         if not self.dirs:

@@ -1,0 +1,401 @@
+"""Tests kernels forked from a warm, sandboxed parent: the second kernel without its start-up cost.
+
+A tests kernel runs only the instructor's code (see :mod:`._execute`): the locked set-up cells and the
+test cells, with the student's answers passed in as data by trusted code (:mod:`._answers`). Starting
+one from scratch for every submission costs more CPU than the tests themselves: a Python interpreter,
+IPython and ipykernel, then NumPy, pandas, SciPy and scikit-learn imported by the set-up cells.
+
+A :class:`TestsZygote` pays that once per notebook of a grading run. It starts one sandboxed process
+(the same bubblewrap policy, environment and allow-listed data files as any kernel) that imports
+ipykernel and every module the instructor's cells import, and then only forks: each child becomes a
+fresh ipykernel (``IPKernelApp``) on its own connection file and ``ipc`` sockets, in its own working
+folder. Nothing runs in the parent after the imports, so every child starts from the same clean state.
+
+Why sharing one sandbox is safe here: no student code ever runs in a tests kernel, so the tests
+kernels of different submissions are all trusted processes; the student kernel is still a fresh
+process in a sandbox of its own. Each child keeps the per-process limits (address space, CPU seconds,
+file size); the zygote's process limit is scaled by the number of kernels it may host at once.
+
+If the zygote cannot start, or dies, the runner falls back to starting tests kernels from scratch:
+the optimisation never decides a grade.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import dataclasses
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from jupyter_client.manager import AsyncKernelManager
+
+from ._sandbox import (
+    SANDBOX_HOME,
+    Cgroup,
+    SandboxPolicy,
+    _unsandboxed_workdir,
+    kernel_env,
+    sandbox_uid,
+)
+
+#: Seconds the zygote may take to import its modules and say it is ready.
+READY_TIMEOUT = 120
+#: Seconds one request to the zygote (fork, poll, signal) may take.
+REQUEST_TIMEOUT = 30
+
+#: Always imported by the zygote: the kernel itself, and what the tests' answer bridge uses.
+BASE_MODULES = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "base64",
+    "pickle",
+    "socket",
+    "struct",
+)
+
+# Runs inside the sandbox as `python -I -c ZYGOTE_PROGRAM <modules as JSON>`. Requests arrive as JSON
+# lines on stdin and replies leave on stdout; both are moved off fds 0 and 1 first, so nothing an
+# imported module prints can corrupt the protocol, and no child inherits them.
+ZYGOTE_PROGRAM = r"""
+import atexit, importlib, json, os, shutil, signal, sys
+
+def main():
+    null = os.open(os.devnull, os.O_RDWR)
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    private = (requests.fileno(), replies.fileno())
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    failed = []
+    for name in json.loads(sys.argv[1]):
+        try:
+            importlib.import_module(name)
+        except BaseException:
+            failed.append(name)
+    base = os.getcwd()
+    done = {}
+    workdirs = {}
+
+    def reap():
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            done[pid] = os.waitstatus_to_exitcode(status)
+            shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
+
+    replies.write(json.dumps({"ready": True, "failed": failed}) + "\n")
+    replies.flush()
+    for line in requests:
+        reply = {}
+        try:
+            request = json.loads(line)
+            op = request["op"]
+            reap()
+            if op == "spawn":
+                workdir = request["workdir"]
+                pid = os.fork()
+                if pid == 0:
+                    child(request, base, workdir, private)
+                workdirs[pid] = workdir
+                reply = {"pid": pid}
+            elif op == "poll":
+                reply = {"status": done.get(request["pid"])}
+            elif op == "signal":
+                if request["pid"] in workdirs:
+                    try:
+                        os.kill(request["pid"], request["signal"])
+                    except ProcessLookupError:
+                        pass
+            else:
+                reply = {"error": "unknown request"}
+        except Exception as exc:
+            reply = {"error": "%s: %s" % (type(exc).__name__, exc)}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+def child(request, base, workdir, private):
+    code = 1
+    try:
+        for fd in private:
+            os.close(fd)
+        os.setsid()
+        os.makedirs(workdir)
+        for name in os.listdir(base):
+            os.symlink(os.path.join(base, name), os.path.join(workdir, name))
+        os.chdir(workdir)
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:  # as fresh as a new interpreter's (random re-seeds itself at fork)
+            numpy.random.seed()
+        sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance(argv=sys.argv[1:])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        code = 1
+    finally:
+        try:
+            atexit._run_exitfuncs()
+        finally:
+            os._exit(code)
+
+main()
+"""
+
+
+class ZygoteError(RuntimeError):
+    """The zygote is not running, or did not answer."""
+
+
+def program_modules(sources: list[str]) -> list[str]:
+    """The modules the instructor's cells import (absolute imports only), in first-seen order.
+
+    ``from a.b import c`` lists ``a.b`` and ``a.b.c`` (which may be a submodule; the zygote ignores
+    names that fail to import). Cells that are not plain Python (magics) are read without their
+    ``%`` and ``!`` lines.
+
+    Examples
+    --------
+    >>> program_modules(["import numpy as np\\nfrom sklearn.metrics import roc_auc_score"])
+    ['numpy', 'sklearn.metrics', 'sklearn.metrics.roc_auc_score']
+    """
+    names: list[str] = []
+    for source in sources:
+        tree = _parse(source)
+        if tree is None:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found = [node.module] + [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
+            else:
+                continue
+            names += [n for n in found if n not in names]
+    return names
+
+
+def _parse(source: str) -> ast.Module | None:
+    for text in (source, "\n".join(line for line in source.splitlines() if line.lstrip()[:1] not in "%!")):
+        try:
+            return ast.parse(text)
+        except SyntaxError:
+            continue
+    return None
+
+
+class TestsZygote:
+    """A sandboxed process that forks tests kernels (see the module docstring).
+
+    Parameters
+    ----------
+    policy : SandboxPolicy
+        The sandbox and per-process limits (the same as every kernel's).
+    files : dict of str to str
+        Allow-listed data files: name in the working folder -> host file.
+    modules : list of str
+        Modules to import before forking (see :func:`program_modules`).
+    kernels : int
+        How many kernels may be alive at once: the zygote's process limit is this many kernels'.
+    """
+
+    __test__ = False  # not a pytest class, despite its name
+
+    def __init__(self, policy: SandboxPolicy, files: dict[str, str], modules: list[str], *, kernels: int):
+        self.policy = policy
+        self.files = dict(files)
+        self.root = tempfile.mkdtemp(prefix="mlhc-z")
+        self.uid = sandbox_uid() if policy.sandboxed else None
+        if self.uid is not None:
+            os.chown(self.root, self.uid, self.uid)
+        scaled = dataclasses.replace(policy, process_limit=policy.process_limit * max(1, kernels))
+        self.cgroup = Cgroup(scaled.process_limit)
+        self._lock = threading.Lock()
+        self._count = 0
+        cmd = [sys.executable, "-I", "-c", ZYGOTE_PROGRAM, json.dumps([*BASE_MODULES, *modules])]
+        if policy.sandboxed:
+            argv = self.cgroup.prefix() + scaled.wrap(
+                cmd, binds=[self.root], env=kernel_env(), files=self.files, uid=self.uid
+            )
+            self.home, cwd, env = SANDBOX_HOME, self.root, None
+        else:
+            workdir = _unsandboxed_workdir(self.root, self.files)
+            self.home, cwd = os.path.join(workdir, ".home"), workdir
+            env = {**os.environ, **kernel_env(self.home), "TMPDIR": os.path.join(self.home, "tmp")}
+            argv = self.cgroup.prefix() + scaled.wrap(cmd, binds=[], env={}, uid=None)
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env
+        )
+        try:
+            ready = self._read(READY_TIMEOUT)
+        except ZygoteError:
+            self.close()
+            raise
+        self.failed_imports: list[str] = ready.get("failed", [])
+
+    def _read(self, timeout: float) -> dict:
+        out = self.proc.stdout
+        readable, _, _ = select.select([out], [], [], timeout)
+        line = out.readline() if readable else b""
+        if not line:
+            raise ZygoteError("the tests-kernel zygote did not answer")
+        return json.loads(line)
+
+    def request(self, **request) -> dict:
+        """Send one request and return the reply (raises :class:`ZygoteError`)."""
+        with self._lock:
+            if self.proc.poll() is not None:
+                raise ZygoteError("the tests-kernel zygote is not running")
+            try:
+                self.proc.stdin.write(json.dumps(request).encode() + b"\n")
+                self.proc.stdin.flush()
+            except OSError as exc:
+                raise ZygoteError(f"the tests-kernel zygote is not running ({exc})") from exc
+            reply = self._read(REQUEST_TIMEOUT)
+        if "error" in reply:
+            raise ZygoteError(f"the tests-kernel zygote refused a request: {reply['error']}")
+        return reply
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kernel_dir(self) -> str:
+        """A new folder for one kernel's connection file and sockets, visible to the zygote."""
+        with self._lock:
+            self._count += 1
+            count = self._count
+        path = os.path.join(self.root, f"k{count}")
+        os.mkdir(path, 0o700)
+        if self.uid is not None:
+            os.chown(path, self.uid, self.uid)
+        return path
+
+    def spawn(self, connection_file: str) -> ForkedKernel:
+        """Fork a kernel that reads ``connection_file``; its working folder is a fresh one."""
+        workdir = os.path.join(self.home, "tests-" + os.path.basename(os.path.dirname(connection_file)))
+        reply = self.request(op="spawn", connection_file=connection_file, workdir=workdir)
+        return ForkedKernel(self, int(reply["pid"]))
+
+    def close(self) -> None:
+        """Stop the zygote and every kernel it forked; remove its folders."""
+        with self._lock:
+            with contextlib.suppress(Exception):
+                self.proc.stdin.close()
+            if self.proc.poll() is None:
+                self.cgroup.kill()
+                with contextlib.suppress(Exception):
+                    self.proc.kill()
+            with contextlib.suppress(Exception):
+                self.proc.wait(timeout=30)
+            with contextlib.suppress(Exception):
+                self.proc.stdout.close()
+        self.cgroup.remove()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class ForkedKernel:
+    """The ``Popen``-like handle jupyter_client's provisioner keeps for a forked kernel."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, zygote: TestsZygote, pid: int):
+        self.zygote = zygote
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                self.returncode = self.zygote.request(op="poll", pid=self.pid)["status"]
+            except ZygoteError:
+                self.returncode = -signal.SIGKILL  # the zygote took its children with it
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("forked kernel", timeout)
+            time.sleep(0.02)
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(Exception):
+                self.zygote.request(op="signal", pid=self.pid, signal=int(signum))
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ZygoteKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel is forked by a :class:`TestsZygote` over ``ipc`` sockets.
+
+    It offers what :class:`._sandbox.SandboxedKernelManager` does to the grading client
+    (``ipc_dir``, ``uid``, ``policy``, ``cgroup``, :meth:`cleanup_dirs`); the per-kernel cgroup is a
+    disabled one (the zygote's is shared), so only the per-process CPU limit applies.
+    """
+
+    zygote: TestsZygote
+
+    @classmethod
+    def create(cls, zygote: TestsZygote, **kwargs) -> ZygoteKernelManager:
+        kdir = zygote.kernel_dir()
+        km = cls(
+            transport="ipc",
+            ip=os.path.join(kdir, "k"),
+            connection_file=os.path.join(kdir, "kernel.json"),
+            **kwargs,
+        )
+        km.zygote = zygote
+        km.policy = zygote.policy
+        km.files = zygote.files
+        km.uid = zygote.uid
+        km.cgroup = Cgroup.disabled()
+        km._ipc_dir = kdir
+        return km
+
+    @property
+    def ipc_dir(self) -> str:
+        return self._ipc_dir
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        self.kernel_spec.interrupt_mode = "message"  # as every sandboxed kernel: no signals from outside
+        return ["(forked by the tests-kernel zygote)"]
+
+    async def _async_pre_start_kernel(self, **kw):
+        result = await super()._async_pre_start_kernel(**kw)
+        if self.uid is not None and os.path.exists(self.connection_file):
+            os.chown(self.connection_file, self.uid, self.uid)
+        return result
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        provisioner = self.provisioner
+        process = self.zygote.spawn(self.connection_file)
+        provisioner.process = process
+        provisioner.pid = process.pid
+        provisioner.pgid = None  # signals go through the zygote, to this kernel only
+        provisioner.cwd = self._ipc_dir
+        self._reconcile_connection_info(provisioner.connection_info)
+
+    def cleanup_dirs(self) -> None:
+        shutil.rmtree(self._ipc_dir, ignore_errors=True)
