@@ -52,11 +52,23 @@ READY_TIMEOUT = 120
 #: Seconds one request to the zygote (fork, poll, signal) may take.
 REQUEST_TIMEOUT = 30
 
-#: Always imported by the zygote: the kernel itself, and what the tests' answer bridge uses.
+#: Always imported by the zygote: the kernel and what it imports as it starts (its debugger, IPython's
+#: history and completion), and what the tests' answer bridge uses.
 BASE_MODULES = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.history",
+    "IPython.core.logger",
+    "IPython.core.oinspect",
+    "IPython.extensions.storemagic",
+    "IPython.utils.wildcard",
+    "tornado.ioloop",
+    "tornado.platform.asyncio",
+    "sqlite3",
     "base64",
     "pickle",
     "socket",
@@ -140,7 +152,8 @@ def child(request, base, workdir, private):
         numpy = sys.modules.get("numpy")
         if numpy is not None:  # as fresh as a new interpreter's (random re-seeds itself at fork)
             numpy.random.seed()
-        sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
+        # no history database: the kernels share one home, and nothing reads a tests kernel's history
+        sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], "--HistoryManager.enabled=False"]
         from ipykernel import kernelapp
         kernelapp.launch_new_instance(argv=sys.argv[1:])
         code = 0
