@@ -27,18 +27,24 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
+import hashlib
 import json
+import os
+import secrets
 import struct
 from typing import Any
 
 #: Largest reply (bytes of JSON) accepted from a student kernel for one answer.
 MAX_REPLY_BYTES = 64 * 1024**2
+#: Requests longer than this reach the student kernel through a file, not as source text.
+INLINE_LIMIT = 64 * 1024
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
 
 # Runs in the STUDENT kernel (untrusted: the student may change anything here; only data comes out).
-STUDENT_HELPER = r"""
+_STUDENT_HELPER_BODY = r"""
 def __mlhc_rpc_handle(request):
     import base64, builtins, io, json, math, pickle, sys, types
     refs = globals().setdefault("__mlhc_refs", {})
@@ -118,6 +124,9 @@ def __mlhc_rpc_handle(request):
     except BaseException as exc:
         return json.dumps(error(exc))
 """
+#: Marks the helper this grader installs, so that a call can tell it is still there (and current).
+STUDENT_HELPER_TAG = hashlib.sha256(_STUDENT_HELPER_BODY.encode()).hexdigest()[:16]
+STUDENT_HELPER = _STUDENT_HELPER_BODY + f"__mlhc_rpc_handle.mlhc_helper = {STUDENT_HELPER_TAG!r}\n"
 
 # Runs in the TESTS kernel (trusted: no student code ever runs there).
 TESTS_HELPER = r'''
@@ -416,3 +425,85 @@ def parse_user_expression(reply: dict[str, Any] | None) -> str | None:
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, str) else None
+
+
+def student_call(argument: str) -> str:
+    """The user expression that runs the student-side helper on a request.
+
+    The helper's source is executed only when the student kernel lacks it (the first call, or after
+    the student's code deleted or changed it); otherwise the installed one is called directly.
+
+    Parameters
+    ----------
+    argument : str
+        Python source of the helper's argument: a string literal, or an expression reading a file.
+
+    Returns
+    -------
+    str
+        One expression (no cell: the student's input transformers never see it).
+    """
+    installed = f"getattr(globals().get('__mlhc_rpc_handle'), 'mlhc_helper', None) == {STUDENT_HELPER_TAG!r}"
+    fresh = f"exec({STUDENT_HELPER!r}, globals()) or __mlhc_rpc_handle"
+    return f"(__mlhc_rpc_handle if {installed} else {fresh})({argument})"
+
+
+def write_request_file(folder: str, data: bytes, uid: int | None) -> str:
+    """Write a request into a new file of a folder the student controls; return the file's path.
+
+    The student may have filled the folder with files and symbolic links: the file gets an
+    unguessable name and is created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` relative to the folder
+    (itself opened without following a link), so nothing already there is ever opened, let alone
+    written through.
+
+    Parameters
+    ----------
+    folder : str
+        The student kernel's ipc folder (bound at the same path inside its sandbox).
+    data : bytes
+        What the file holds.
+    uid : int or None
+        The sandbox's uid, which gets the file, or None to leave it the grader's.
+
+    Returns
+    -------
+    str
+        The file's path, for :func:`remove_request_file`.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be made; nothing is left behind then.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    name = f"mlhc-request-{secrets.token_hex(16)}"
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: the sandbox's uid must read it
+            if uid is not None:
+                os.fchown(fd, uid, uid)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=dir_fd)
+            raise
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+    return os.path.join(folder, name)
+
+
+def remove_request_file(path: str) -> None:
+    """Delete a file made by :func:`write_request_file` (the name only: a link is never followed)."""
+    dir_fd = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.unlink(os.path.basename(path), dir_fd=dir_fd)
+    except FileNotFoundError:  # the student's code may have deleted it
+        pass
+    finally:
+        os.close(dir_fd)
