@@ -10,6 +10,8 @@ the *student kernel* (where the notebook ran) through the grading process:
   kernel, so an answer can never be an object with a forged ``__eq__``;
 - a function (or another object) becomes a proxy: calling it sends the (pickled, trusted) arguments
   to the student kernel, runs the student's function *there*, and brings back the result as data.
+  The pickled arguments travel as raw bytes; large ones reach the student kernel through a file in
+  its ipc folder (:func:`write_request_file`), small ones inline in the expression that runs the call.
   Exceptions come back as the nearest built-in exception class (``ValueError`` stays a
   ``ValueError``), so tests that expect an error still work.
 
@@ -37,7 +39,7 @@ from typing import Any
 
 #: Largest reply (bytes of JSON) accepted from a student kernel for one answer.
 MAX_REPLY_BYTES = 64 * 1024**2
-#: Requests longer than this reach the student kernel through a file, not as source text.
+#: Arguments longer than this (bytes, pickled) reach the student kernel through a file, not as source.
 INLINE_LIMIT = 64 * 1024
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
@@ -45,7 +47,7 @@ END_HIDDEN = "END HIDDEN TESTS"
 
 # Runs in the STUDENT kernel (untrusted: the student may change anything here; only data comes out).
 _STUDENT_HELPER_BODY = r"""
-def __mlhc_rpc_handle(request):
+def __mlhc_rpc_handle(request, args=b""):
     import base64, builtins, io, json, math, pickle, sys, types
     refs = globals().setdefault("__mlhc_refs", {})
     ns = globals()
@@ -118,7 +120,8 @@ def __mlhc_rpc_handle(request):
         elif req["op"] == "getattr":
             value = getattr(refs[req["ref"]], req["attr"])
         else:
-            args, kwargs = Unpickler(io.BytesIO(base64.b64decode(req["args"]))).load()
+            data = args if isinstance(args, bytes) else base64.b64decode(args)
+            args, kwargs = Unpickler(io.BytesIO(data)).load()
             value = refs[req["ref"]](*args, **kwargs)
         return json.dumps({"value": enc(value)}, allow_nan=False)
     except BaseException as exc:
@@ -146,11 +149,12 @@ def __mlhc_install(socket_path):
         def __repr__(self):
             return "<an answer of a kind the grader cannot pass to the tests: %s>" % self.what
 
-    def request(obj):
+    def request(obj, args=b""):
         data = json.dumps(obj).encode()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(socket_path)
-            s.sendall(struct.pack(">Q", len(data)) + data)
+            s.sendall(struct.pack(">Q", len(data)) + data + struct.pack(">Q", len(args)))
+            s.sendall(args)
             head = b""
             while len(head) < 8:
                 chunk = s.recv(8 - len(head))
@@ -197,8 +201,7 @@ def __mlhc_install(socket_path):
             pickler = pickle.Pickler(buf, protocol=4)
             pickler.persistent_id = lambda o: o._mlhc_ref if isinstance(o, StudentObject) else None
             pickler.dump((args, kwargs))
-            payload = base64.b64encode(buf.getvalue()).decode()
-            return result(request({"op": "call", "ref": self._mlhc_ref, "args": payload}))
+            return result(request({"op": "call", "ref": self._mlhc_ref}, buf.getbuffer()))
 
     dtype_ok = re.compile(r"^[<>|=]?[biufc][0-9]{1,2}$")
 
@@ -359,7 +362,8 @@ class AnswerServer:
     Parameters
     ----------
     ask : coroutine function
-        ``await ask(request_json) -> reply_json``: runs the student-side helper in the student kernel.
+        ``await ask(request_json, args) -> reply_json``: runs the student-side helper in the student
+        kernel; ``args`` are a call's pickled arguments (raw bytes: no JSON or base64 on the way).
     events : list of str
         Where abnormal ends of student code during the tests are noted.
     """
@@ -382,8 +386,10 @@ class AnswerServer:
         try:
             (n,) = struct.unpack(">Q", await reader.readexactly(8))
             request = (await reader.readexactly(n)).decode()
+            (n,) = struct.unpack(">Q", await reader.readexactly(8))
+            args = await reader.readexactly(n)
             async with self._lock:
-                reply = await self.ask(request)
+                reply = await self.ask(request, args)
             self._note(reply)
             data = reply.encode()
             writer.write(struct.pack(">Q", len(data)) + data)
@@ -427,7 +433,7 @@ def parse_user_expression(reply: dict[str, Any] | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def student_call(argument: str) -> str:
+def student_call(request: str, args: str) -> str:
     """The user expression that runs the student-side helper on a request.
 
     The helper's source is executed only when the student kernel lacks it (the first call, or after
@@ -435,8 +441,11 @@ def student_call(argument: str) -> str:
 
     Parameters
     ----------
-    argument : str
-        Python source of the helper's argument: a string literal, or an expression reading a file.
+    request : str
+        The request (JSON).
+    args : str
+        Python source of the call's pickled arguments: a literal (bytes, or a string in base64), or
+        an expression that reads them from a file.
 
     Returns
     -------
@@ -445,7 +454,7 @@ def student_call(argument: str) -> str:
     """
     installed = f"getattr(globals().get('__mlhc_rpc_handle'), 'mlhc_helper', None) == {STUDENT_HELPER_TAG!r}"
     fresh = f"exec({STUDENT_HELPER!r}, globals()) or __mlhc_rpc_handle"
-    return f"(__mlhc_rpc_handle if {installed} else {fresh})({argument})"
+    return f"(__mlhc_rpc_handle if {installed} else {fresh})({request!r}, {args})"
 
 
 def write_request_file(folder: str, data: bytes, uid: int | None) -> str:

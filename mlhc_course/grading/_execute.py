@@ -40,6 +40,7 @@ shut down.
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import contextlib
 import copy
@@ -448,23 +449,23 @@ class _Submission:
             await replay.async_execute_cell(cell, index)
         self.student = replay
 
-    async def _ask_student(self, request: str) -> str:
+    async def _ask_student(self, request: str, args: bytes = b"") -> str:
         client = self.student
         if not self._student_finished or client is None or client._dead is not None:
             return _answers.error_reply("RuntimeError", "the student's kernel is not running")
-        # A large request (a test's arguments) goes through a file in the student kernel's ipc
-        # folder: as a string literal, encoding and compiling it would cost more than the call.
+        # Large arguments (a test's data) go through a file in the student kernel's ipc folder: as a
+        # literal, encoding and compiling them would cost more than the call.
         path = None
-        if len(request) > _answers.INLINE_LIMIT:
-            with contextlib.suppress(Exception):  # then inline, as any small request
+        if len(args) > _answers.INLINE_LIMIT:
+            with contextlib.suppress(Exception):  # then inline, as small arguments are
                 path = await asyncio.to_thread(
-                    _answers.write_request_file, client.km.ipc_dir, request.encode(), client.km.uid
+                    _answers.write_request_file, client.km.ipc_dir, args, client.km.uid
                 )
-        argument = repr(request) if path is None else f"open({path!r}, 'rb').read()"
+        source = repr(base64.b64encode(args).decode()) if path is None else f"open({path!r}, 'rb').read()"
         timeout = client.timeout or 60
         try:
             reply = await client.silent(
-                "", timeout=timeout, user_expressions={"r": _answers.student_call(argument)}
+                "", timeout=timeout, user_expressions={"r": _answers.student_call(request, source)}
             )
         finally:
             if path is not None:
