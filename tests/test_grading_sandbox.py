@@ -703,3 +703,31 @@ def test_request_files_never_follow_or_overwrite_what_is_already_there(tmp_path,
     _answers.remove_request_file(path)
     _answers.remove_request_file(path)  # already gone: no error
     assert os.listdir(folder) == []
+
+
+def test_replies_read_without_compiling_are_read_as_python_would():
+    import ast
+
+    from mlhc_course.grading._answers import parse_user_expression
+
+    def parse(text):
+        return parse_user_expression({"content": {"user_expressions": {"r": {"data": {"text/plain": text}}}}})
+
+    for value in [
+        '{"value": 1}',
+        "",
+        "it's",
+        'a "quoted" \\ back\\slash',
+        "line\nbreak",
+        "nul\0",
+        "x" * 100_000,
+    ]:
+        assert parse(repr(value)) == value
+    for text in ["'a' 'b'", "'a\\'", "'a\nb'", "'a\0'", "'a'+'b'", "1", "b'x'", "'unclosed", "'"]:
+        expected = None
+        try:
+            expected = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            pass
+        assert parse(text) == (expected if isinstance(expected, str) else None), text
+    assert parse(5) is None and parse(None) is None  # not text at all

@@ -424,8 +424,10 @@ def parse_user_expression(reply: dict[str, Any] | None) -> str | None:
         text = reply["content"]["user_expressions"]["r"]["data"]["text/plain"]
     except (KeyError, TypeError):
         return None
-    if len(text) > MAX_REPLY_BYTES * 2:
+    if not isinstance(text, str) or len(text) > MAX_REPLY_BYTES * 2:
         return None
+    if _plain_literal(text):
+        return text[1:-1]  # as a large reply (base64 data) is: no need to compile it
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
@@ -516,3 +518,13 @@ def remove_request_file(path: str) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+def _plain_literal(text: str) -> bool:
+    """Whether ``text`` is a string literal whose value is simply what lies between its quotes."""
+    return (
+        len(text) >= 2
+        and text[0] == text[-1] == "'"
+        and not any(c in text for c in "\\\n\r\0")
+        and "'" not in text[1:-1]
+    )
