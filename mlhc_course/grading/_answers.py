@@ -154,7 +154,8 @@ def __mlhc_install(socket_path):
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(socket_path)
             s.sendall(struct.pack(">Q", len(data)) + data + struct.pack(">Q", len(args)))
-            s.sendall(args)
+            if len(args):  # never an empty send: the grader may have answered and closed by then
+                s.sendall(args)
             head = b""
             while len(head) < 8:
                 chunk = s.recv(8 - len(head))
