@@ -585,3 +585,149 @@ def test_parents_of_mounts_under_tmp_are_made_after_tmp_is_emptied(tmp_path):
     assert empties and parent_dirs, args
     assert min(parent_dirs) > max(empties), "a parent folder was made before /tmp was emptied"
     assert args[min(parent_dirs) - 2 : min(parent_dirs)] == ["--perms", "0755"]
+
+
+# The student kernel's ipc folder (bound at the same path in its sandbox) and what is in it.
+_IPC_DIR = """
+import os
+from ipykernel.kernelapp import IPKernelApp
+def ipc_files():
+    folder = os.path.dirname(IPKernelApp.instance().connection_file)
+    return sorted(n for n in os.listdir(folder) if n.startswith("mlhc-request-"))
+"""
+
+
+@needs_bwrap
+def test_large_arguments_reach_the_student_through_a_file_that_is_then_deleted():
+    from mlhc_course.grading._execute import spec_from_source
+
+    answer = (
+        _IPC_DIR
+        + """
+import numpy as np
+def total(a, report=False):
+    value = float(np.asarray(a).sum())
+    return (value, ipc_files()) if report else value
+def vandal(how):
+    if how == "delete":
+        del globals()["__mlhc_rpc_handle"]
+    else:
+        globals()["__mlhc_rpc_handle"] = lambda *args: '{"value": 0}'
+"""
+    )
+    tests = [
+        # 24 MB of arguments: through a file, gone once the call returns
+        "import numpy as np\nX = np.arange(3_000_000, dtype=float).reshape(1000, 3000)\n"
+        "value, during = total(X, report=True)\n"
+        "assert value == float(X.sum()), value\n"
+        "assert len(during) == 1, during\n"
+        "assert ipc_files() == [], ipc_files()",
+        "assert total([1.0, 2.0]) == 3.0  # a small request stays inline",
+        # a student who removes or replaces the helper gets a fresh one at the next call
+        "vandal('delete')\nassert total(X) == float(X.sum())",
+        "vandal('replace')\nassert total(X) == float(X.sum()) and total([4.0]) == 4.0",
+    ]
+    nb = _graded_notebook(answer, tests)
+    runner = ParallelRunner(1, SandboxPolicy.hiding([]), Config(), {"timeout": 60})
+    try:
+        out, _ = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
+    finally:
+        runner.close()
+    for cell in out.cells[2:]:
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"], (cell.source, cell.outputs)
+
+
+@needs_bwrap
+def test_links_planted_in_the_ipc_folder_never_make_the_grader_write_elsewhere(tmp_path, monkeypatch):
+    import types
+
+    from mlhc_course.grading import _answers
+    from mlhc_course.grading._execute import spec_from_source
+
+    target = tmp_path / "grader_file.txt"  # on the host, out of the sandbox's reach
+    target.write_text("precious")
+    # the control: a grader whose file names were guessable would meet the student's link
+    guessed = "0" * 32
+    monkeypatch.setattr(_answers, "secrets", types.SimpleNamespace(token_hex=lambda nbytes=None: guessed))
+    answer = (
+        _IPC_DIR
+        + f"""
+folder = os.path.dirname(IPKernelApp.instance().connection_file)
+names = ["mlhc-request-{guessed}"] + [f"mlhc-request-{{i:032x}}" for i in range(1, 300)]
+for name in names:
+    os.symlink({str(target)!r}, os.path.join(folder, name))
+def total(a):
+    return float(sum(a))
+"""
+    )
+    tests = [
+        "values = [0.5] * 100_000  # above the inline limit: the grader tries a file first\n"
+        "assert total(values) == 50_000.0\n"
+        "assert len(ipc_files()) == 300  # the links are still there, and nothing else",
+    ]
+    nb = _graded_notebook(answer, tests)
+    runner = ParallelRunner(1, SandboxPolicy.hiding([]), Config(), {"timeout": 60})
+    try:
+        out, _ = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
+    finally:
+        runner.close()
+    assert target.read_text() == "precious"
+    assert not [o for o in out.cells[1].outputs if o.get("output_type") == "error"], out.cells[1].outputs
+    # the grader fell back to passing the request inline: the call still works
+    assert not [o for o in out.cells[2].outputs if o.get("output_type") == "error"], out.cells[2].outputs
+
+
+def test_request_files_never_follow_or_overwrite_what_is_already_there(tmp_path, monkeypatch):
+    import types
+
+    from mlhc_course.grading import _answers
+
+    folder = tmp_path / "ipc"
+    folder.mkdir()
+    target = tmp_path / "target.txt"
+    target.write_text("precious")
+    monkeypatch.setattr(_answers, "secrets", types.SimpleNamespace(token_hex=lambda nbytes=None: "ab" * 16))
+    planted = folder / ("mlhc-request-" + "ab" * 16)
+    for make in (lambda: planted.symlink_to(target), lambda: planted.write_text("student's")):
+        make()
+        with pytest.raises(OSError):
+            _answers.write_request_file(str(folder), b"request", None)
+        planted.unlink()
+    assert target.read_text() == "precious"
+    # a folder that is itself a link is refused too
+    (tmp_path / "link").symlink_to(folder)
+    with pytest.raises(OSError):
+        _answers.write_request_file(str(tmp_path / "link"), b"request", None)
+    path = _answers.write_request_file(str(folder), b"request", None)
+    assert open(path, "rb").read() == b"request" and os.stat(path).st_mode & 0o777 == 0o644
+    _answers.remove_request_file(path)
+    _answers.remove_request_file(path)  # already gone: no error
+    assert os.listdir(folder) == []
+
+
+def test_replies_read_without_compiling_are_read_as_python_would():
+    import ast
+
+    from mlhc_course.grading._answers import parse_user_expression
+
+    def parse(text):
+        return parse_user_expression({"content": {"user_expressions": {"r": {"data": {"text/plain": text}}}}})
+
+    for value in [
+        '{"value": 1}',
+        "",
+        "it's",
+        'a "quoted" \\ back\\slash',
+        "line\nbreak",
+        "nul\0",
+        "x" * 100_000,
+    ]:
+        assert parse(repr(value)) == value
+    for text in ["'a' 'b'", "'a\\'", "'a\nb'", "'a\0'", "'a'+'b'", "1", "b'x'", "'unclosed", "'"]:
+        expected = None
+        try:
+            expected = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            pass
+        assert parse(text) == (expected if isinstance(expected, str) else None), text
+    assert parse(5) is None and parse(None) is None  # not text at all

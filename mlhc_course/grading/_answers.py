@@ -10,6 +10,8 @@ the *student kernel* (where the notebook ran) through the grading process:
   kernel, so an answer can never be an object with a forged ``__eq__``;
 - a function (or another object) becomes a proxy: calling it sends the (pickled, trusted) arguments
   to the student kernel, runs the student's function *there*, and brings back the result as data.
+  The pickled arguments travel as raw bytes; large ones reach the student kernel through a file in
+  its ipc folder (:func:`write_request_file`), small ones inline in the expression that runs the call.
   Exceptions come back as the nearest built-in exception class (``ValueError`` stays a
   ``ValueError``), so tests that expect an error still work.
 
@@ -27,19 +29,25 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
+import hashlib
 import json
+import os
+import secrets
 import struct
 from typing import Any
 
 #: Largest reply (bytes of JSON) accepted from a student kernel for one answer.
 MAX_REPLY_BYTES = 64 * 1024**2
+#: Arguments longer than this (bytes, pickled) reach the student kernel through a file, not as source.
+INLINE_LIMIT = 64 * 1024
 
 BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
 END_HIDDEN = "END HIDDEN TESTS"
 
 # Runs in the STUDENT kernel (untrusted: the student may change anything here; only data comes out).
-STUDENT_HELPER = r"""
-def __mlhc_rpc_handle(request):
+_STUDENT_HELPER_BODY = r"""
+def __mlhc_rpc_handle(request, args=b""):
     import base64, builtins, io, json, math, pickle, sys, types
     refs = globals().setdefault("__mlhc_refs", {})
     ns = globals()
@@ -112,12 +120,16 @@ def __mlhc_rpc_handle(request):
         elif req["op"] == "getattr":
             value = getattr(refs[req["ref"]], req["attr"])
         else:
-            args, kwargs = Unpickler(io.BytesIO(base64.b64decode(req["args"]))).load()
+            data = args if isinstance(args, bytes) else base64.b64decode(args)
+            args, kwargs = Unpickler(io.BytesIO(data)).load()
             value = refs[req["ref"]](*args, **kwargs)
         return json.dumps({"value": enc(value)}, allow_nan=False)
     except BaseException as exc:
         return json.dumps(error(exc))
 """
+#: Marks the helper this grader installs, so that a call can tell it is still there (and current).
+STUDENT_HELPER_TAG = hashlib.sha256(_STUDENT_HELPER_BODY.encode()).hexdigest()[:16]
+STUDENT_HELPER = _STUDENT_HELPER_BODY + f"__mlhc_rpc_handle.mlhc_helper = {STUDENT_HELPER_TAG!r}\n"
 
 # Runs in the TESTS kernel (trusted: no student code ever runs there).
 TESTS_HELPER = r'''
@@ -137,11 +149,13 @@ def __mlhc_install(socket_path):
         def __repr__(self):
             return "<an answer of a kind the grader cannot pass to the tests: %s>" % self.what
 
-    def request(obj):
+    def request(obj, args=b""):
         data = json.dumps(obj).encode()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.connect(socket_path)
-            s.sendall(struct.pack(">Q", len(data)) + data)
+            s.sendall(struct.pack(">Q", len(data)) + data + struct.pack(">Q", len(args)))
+            if len(args):  # never an empty send: the grader may have answered and closed by then
+                s.sendall(args)
             head = b""
             while len(head) < 8:
                 chunk = s.recv(8 - len(head))
@@ -188,8 +202,7 @@ def __mlhc_install(socket_path):
             pickler = pickle.Pickler(buf, protocol=4)
             pickler.persistent_id = lambda o: o._mlhc_ref if isinstance(o, StudentObject) else None
             pickler.dump((args, kwargs))
-            payload = base64.b64encode(buf.getvalue()).decode()
-            return result(request({"op": "call", "ref": self._mlhc_ref, "args": payload}))
+            return result(request({"op": "call", "ref": self._mlhc_ref}, buf.getbuffer()))
 
     dtype_ok = re.compile(r"^[<>|=]?[biufc][0-9]{1,2}$")
 
@@ -350,7 +363,8 @@ class AnswerServer:
     Parameters
     ----------
     ask : coroutine function
-        ``await ask(request_json) -> reply_json``: runs the student-side helper in the student kernel.
+        ``await ask(request_json, args) -> reply_json``: runs the student-side helper in the student
+        kernel; ``args`` are a call's pickled arguments (raw bytes: no JSON or base64 on the way).
     events : list of str
         Where abnormal ends of student code during the tests are noted.
     """
@@ -373,8 +387,10 @@ class AnswerServer:
         try:
             (n,) = struct.unpack(">Q", await reader.readexactly(8))
             request = (await reader.readexactly(n)).decode()
+            (n,) = struct.unpack(">Q", await reader.readexactly(8))
+            args = await reader.readexactly(n)
             async with self._lock:
-                reply = await self.ask(request)
+                reply = await self.ask(request, args)
             self._note(reply)
             data = reply.encode()
             writer.write(struct.pack(">Q", len(data)) + data)
@@ -409,10 +425,107 @@ def parse_user_expression(reply: dict[str, Any] | None) -> str | None:
         text = reply["content"]["user_expressions"]["r"]["data"]["text/plain"]
     except (KeyError, TypeError):
         return None
-    if len(text) > MAX_REPLY_BYTES * 2:
+    if not isinstance(text, str) or len(text) > MAX_REPLY_BYTES * 2:
         return None
+    if _plain_literal(text):
+        return text[1:-1]  # as a large reply (base64 data) is: no need to compile it
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, str) else None
+
+
+def student_call(request: str, args: str) -> str:
+    """The user expression that runs the student-side helper on a request.
+
+    The helper's source is executed only when the student kernel lacks it (the first call, or after
+    the student's code deleted or changed it); otherwise the installed one is called directly.
+
+    Parameters
+    ----------
+    request : str
+        The request (JSON).
+    args : str
+        Python source of the call's pickled arguments: a literal (bytes, or a string in base64), or
+        an expression that reads them from a file.
+
+    Returns
+    -------
+    str
+        One expression (no cell: the student's input transformers never see it).
+    """
+    installed = f"getattr(globals().get('__mlhc_rpc_handle'), 'mlhc_helper', None) == {STUDENT_HELPER_TAG!r}"
+    fresh = f"exec({STUDENT_HELPER!r}, globals()) or __mlhc_rpc_handle"
+    return f"(__mlhc_rpc_handle if {installed} else {fresh})({request!r}, {args})"
+
+
+def write_request_file(folder: str, data: bytes, uid: int | None) -> str:
+    """Write a request into a new file of a folder the student controls; return the file's path.
+
+    The student may have filled the folder with files and symbolic links: the file gets an
+    unguessable name and is created with ``O_CREAT | O_EXCL | O_NOFOLLOW`` relative to the folder
+    (itself opened without following a link), so nothing already there is ever opened, let alone
+    written through.
+
+    Parameters
+    ----------
+    folder : str
+        The student kernel's ipc folder (bound at the same path inside its sandbox).
+    data : bytes
+        What the file holds.
+    uid : int or None
+        The sandbox's uid, which gets the file, or None to leave it the grader's.
+
+    Returns
+    -------
+    str
+        The file's path, for :func:`remove_request_file`.
+
+    Raises
+    ------
+    OSError
+        If the file cannot be made; nothing is left behind then.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    name = f"mlhc-request-{secrets.token_hex(16)}"
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        fd = os.open(name, flags, 0o644, dir_fd=dir_fd)
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: the sandbox's uid must read it
+            if uid is not None:
+                os.fchown(fd, uid, uid)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=dir_fd)
+            raise
+        finally:
+            os.close(fd)
+    finally:
+        os.close(dir_fd)
+    return os.path.join(folder, name)
+
+
+def remove_request_file(path: str) -> None:
+    """Delete a file made by :func:`write_request_file` (the name only: a link is never followed)."""
+    dir_fd = os.open(os.path.dirname(path), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        os.unlink(os.path.basename(path), dir_fd=dir_fd)
+    except FileNotFoundError:  # the student's code may have deleted it
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+def _plain_literal(text: str) -> bool:
+    """Whether ``text`` is a string literal whose value is simply what lies between its quotes."""
+    return (
+        len(text) >= 2
+        and text[0] == text[-1] == "'"
+        and not any(c in text for c in "\\\n\r\0")
+        and "'" not in text[1:-1]
+    )

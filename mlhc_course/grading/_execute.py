@@ -40,6 +40,7 @@ shut down.
 from __future__ import annotations
 
 import asyncio
+import base64
 import concurrent.futures
 import contextlib
 import copy
@@ -453,14 +454,28 @@ class _Submission:
             await replay.async_execute_cell(cell, index)
         self.student = replay
 
-    async def _ask_student(self, request: str) -> str:
+    async def _ask_student(self, request: str, args: bytes = b"") -> str:
         client = self.student
         if not self._student_finished or client is None or client._dead is not None:
             return _answers.error_reply("RuntimeError", "the student's kernel is not running")
-        # one expression (no cell: the student's input transformers never see it)
-        expression = f"exec({_answers.STUDENT_HELPER!r}, globals()) or __mlhc_rpc_handle({request!r})"
+        # Large arguments (a test's data) go through a file in the student kernel's ipc folder: as a
+        # literal, encoding and compiling them would cost more than the call.
+        path = None
+        if len(args) > _answers.INLINE_LIMIT:
+            with contextlib.suppress(Exception):  # then inline, as small arguments are
+                path = await asyncio.to_thread(
+                    _answers.write_request_file, client.km.ipc_dir, args, client.km.uid
+                )
+        source = repr(base64.b64encode(args).decode()) if path is None else f"open({path!r}, 'rb').read()"
         timeout = client.timeout or 60
-        reply = await client.silent("", timeout=timeout, user_expressions={"r": expression})
+        try:
+            reply = await client.silent(
+                "", timeout=timeout, user_expressions={"r": _answers.student_call(request, source)}
+            )
+        finally:
+            if path is not None:
+                with contextlib.suppress(OSError):
+                    _answers.remove_request_file(path)
         if reply is None:
             with contextlib.suppress(Exception):
                 await client.km.interrupt_kernel()
