@@ -190,3 +190,75 @@ def test_grading_falls_back_to_fresh_kernels_when_the_zygote_dies(course, monkey
     notes = [n for r in results.values() for n in r.notes]
     assert any("tests kernel start attempt 1 failed" in n for n in notes), notes
     assert results["blank"].status == "graded" and results["blank"].score == 0
+
+
+SETUP = [
+    "import random, pickle\nimport numpy as np\nrandom.seed(7)\nnp.random.seed(7)\nlimit = 3",
+    "class Case:\n    pass\n\ndef check(x):\n    return x == answer  # 'answer' is bound later, as a test binds a student's answer",
+]
+AFTER_SETUP = """
+answer = 5
+print(check(5), limit, random.random(), np.random.randint(0, 10**6), Case.__module__)
+print(len(pickle.dumps(Case())) > 0)
+"""
+
+
+def _zygote_with(tmp_path, setup):
+    from mlhc_course.grading._sandbox import SandboxPolicy
+    from mlhc_course.grading._zygote import TestsZygote
+
+    require_bwrap()
+    return TestsZygote(SandboxPolicy.hiding([tmp_path / "hidden"]), {}, ["numpy"], kernels=2, setup=setup)
+
+
+def _run_in_child(zygote, code: str) -> dict:
+    from mlhc_course.grading._zygote import ZygoteKernelManager
+
+    async def main():
+        km = ZygoteKernelManager.create(zygote, kernel_name="python3")
+        try:
+            return await _run(km, code)
+        finally:
+            await km.shutdown_kernel(now=True)
+            km.cleanup_dirs()
+
+    return asyncio.run(main())
+
+
+def test_the_set_up_cells_run_once_and_each_child_starts_as_if_it_had_run_them(tmp_path):
+    import random
+
+    import numpy as np
+
+    zygote = _zygote_with(tmp_path, SETUP)
+    try:
+        assert zygote.setup_done and zygote.setup_error is None
+        results = [_run_in_child(zygote, AFTER_SETUP) for _ in range(2)]
+    finally:
+        zygote.close()
+    random.seed(7)
+    np.random.seed(7)  # noqa: NPY002 -- the legacy global state is what a set-up cell seeds
+    expected = f"True 3 {random.random()} {np.random.randint(0, 10**6)} __main__\nTrue\n"  # noqa: NPY002
+    # the set-up's random states survive the fork; its functions see the kernel's globals
+    assert [r["out"] for r in results] == [expected, expected], results
+
+
+@pytest.mark.parametrize(
+    "setup, why",
+    [
+        (["x = 1", "raise ValueError('a broken set-up cell')"], "ValueError: a broken set-up cell"),
+        # a file the children would share
+        (
+            ["open('made-by-setup.txt', 'w').write('x')"],
+            "RuntimeError: a set-up cell wrote to the working folder",
+        ),
+    ],
+)
+def test_a_set_up_that_fails_or_writes_files_is_left_to_each_kernel(tmp_path, setup, why):
+    zygote = _zygote_with(tmp_path, setup)
+    try:
+        assert not zygote.setup_done and zygote.setup_error == why
+        result = _run_in_child(zygote, "print('x' in globals(), sorted(__import__('os').listdir('.')))")
+    finally:
+        zygote.close()
+    assert result["out"] == "False []\n"  # a clean kernel: nothing of the set-up is there

@@ -504,7 +504,7 @@ class _Submission:
         def hook(km):
             sockets.append(os.path.join(km.ipc_dir, "answers.sock"))
 
-        zygote = await self.runner.tests_zygote(self.spec, tests_nb) if self.spec.program else None
+        zygote = await self.runner.tests_zygote(self.spec, tests_nb, first) if self.spec.program else None
 
         def make_km():
             if zygote is None or not zygote.alive:
@@ -523,6 +523,10 @@ class _Submission:
         if reply is None or reply["content"].get("status") != "ok":
             raise GraderFailure("the tests kernel could not load the grader's answer bridge")
         self._instructor_names = set().union(*(_answers.stored_names(c.source) for c in tests_nb.cells))
+        if isinstance(self.tests.km, ZygoteKernelManager) and self.tests.km.zygote.setup_done:
+            # the zygote ran these cells before it forked this kernel
+            self.tests.code_cells_executed += first
+            return first
         for index, cell in enumerate(tests_nb.cells[:first]):
             await self.tests.async_execute_cell(
                 cell, index, execution_count=self.tests.code_cells_executed + 1
@@ -620,16 +624,22 @@ class ParallelRunner:
     async def _make_sem(self):
         return asyncio.Semaphore(self.jobs)
 
-    async def tests_zygote(self, spec: NotebookSpec, tests_nb: NotebookNode) -> TestsZygote | None:
-        """The zygote that forks this notebook's tests kernels (started on first use; None if
-        forking is off or the zygote could not start: tests kernels then start from scratch)."""
+    async def tests_zygote(
+        self, spec: NotebookSpec, tests_nb: NotebookNode, first: int
+    ) -> TestsZygote | None:
+        """The zygote that forks this notebook's tests kernels, with the cells before the first test
+        (``first``) already run (started on first use; None if forking is off or the zygote could
+        not start: tests kernels then start from scratch)."""
         if not self.fork_tests_kernels:
             return None
         modules = program_modules([c.source for c in tests_nb.cells])
-        key = (tuple(sorted(spec.files.items())), tuple(modules))
+        setup = [c.source for c in tests_nb.cells[:first]]
+        key = (tuple(sorted(spec.files.items())), tuple(modules), tuple(setup))
         if key not in self._zygotes:
             self._zygotes[key] = asyncio.ensure_future(
-                asyncio.to_thread(TestsZygote, self.policy, spec.files, modules, kernels=2 * self.jobs + 2)
+                asyncio.to_thread(
+                    TestsZygote, self.policy, spec.files, modules, kernels=2 * self.jobs + 2, setup=setup
+                )
             )
         try:
             zygote = await asyncio.shield(self._zygotes[key])

@@ -79,7 +79,35 @@ BASE_MODULES = (
 # lines on stdin and replies leave on stdout; both are moved off fds 0 and 1 first, so nothing an
 # imported module prints can corrupt the protocol, and no child inherits them.
 ZYGOTE_PROGRAM = r"""
-import atexit, importlib, json, os, shutil, signal, sys
+import atexit, builtins, importlib, json, os, random, shutil, signal, sys
+
+def prerun(setup):
+    # Run the instructor's set-up cells as a kernel would before them: the kernel config's
+    # exec_lines, then each cell through IPython's input transformers, in one namespace that becomes
+    # each child's user namespace. None (run nothing) if the config could do more than exec_lines.
+    from IPython.core.application import ENV_CONFIG_DIRS, SYSTEM_CONFIG_DIRS
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    lines = []
+    for folder in [*SYSTEM_CONFIG_DIRS[::-1], *ENV_CONFIG_DIRS[::-1]]:  # later ones win
+        for name in ("ipython_config.py", "ipython_config.json", "ipython_kernel_config.py"):
+            if os.path.exists(os.path.join(folder, name)):
+                return None
+        path = os.path.join(folder, "ipython_kernel_config.json")
+        if os.path.exists(path):
+            with open(path) as f:
+                config = json.load(f)
+            if set(config) - {"IPKernelApp"} or set(config.get("IPKernelApp", {})) - {"exec_lines", "log_level"}:
+                return None
+            lines = config["IPKernelApp"].get("exec_lines", lines)
+    before = sorted(os.listdir("."))
+    ns = {"__name__": "__main__", "__builtins__": builtins}
+    manager = TransformerManager()
+    for source in [*lines, *setup]:
+        exec(compile(manager.transform_cell(source), "<set-up cell>", "exec"), ns)
+    if sorted(os.listdir(".")) != before:  # files the children would share
+        raise RuntimeError("a set-up cell wrote to the working folder")
+    return ns
 
 def main():
     null = os.open(os.devnull, os.O_RDWR)
@@ -95,6 +123,17 @@ def main():
         except BaseException:
             failed.append(name)
     base = os.getcwd()
+    setup = json.loads(sys.argv[2])
+    ns = None
+    if setup:
+        try:
+            ns = prerun(setup)
+        except BaseException as exc:
+            # the half-run set-up may have changed modules: this zygote is spoilt, say why and stop
+            replies.write(json.dumps({"ready": False, "setup": "%s: %s" % (type(exc).__name__, exc)}) + "\n")
+            replies.flush()
+            os._exit(3)
+    state = random.getstate()
     done = {}
     workdirs = {}
 
@@ -109,7 +148,7 @@ def main():
             done[pid] = os.waitstatus_to_exitcode(status)
             shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
 
-    replies.write(json.dumps({"ready": True, "failed": failed}) + "\n")
+    replies.write(json.dumps({"ready": True, "failed": failed, "setup": ns is not None}) + "\n")
     replies.flush()
     for line in requests:
         reply = {}
@@ -121,7 +160,7 @@ def main():
                 workdir = request["workdir"]
                 pid = os.fork()
                 if pid == 0:
-                    child(request, base, workdir, private)
+                    child(request, base, workdir, private, ns, state)
                 workdirs[pid] = workdir
                 reply = {"pid": pid}
             elif op == "poll":
@@ -139,7 +178,7 @@ def main():
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
-def child(request, base, workdir, private):
+def child(request, base, workdir, private, ns, state):
     code = 1
     try:
         for fd in private:
@@ -150,12 +189,21 @@ def child(request, base, workdir, private):
             os.symlink(os.path.join(base, name), os.path.join(workdir, name))
         os.chdir(workdir)
         numpy = sys.modules.get("numpy")
-        if numpy is not None:  # as fresh as a new interpreter's (random re-seeds itself at fork)
+        if ns is None and numpy is not None:  # as fresh as a new interpreter's
             numpy.random.seed()
         # no history database: the kernels share one home, and nothing reads a tests kernel's history
         sys.argv = ["ipykernel_launcher", "-f", request["connection_file"], "--HistoryManager.enabled=False"]
         from ipykernel import kernelapp
-        kernelapp.launch_new_instance(argv=sys.argv[1:])
+        app = kernelapp.IPKernelApp.instance(user_ns=ns)  # what launch_new_instance does, plus:
+        app.initialize(sys.argv[1:])
+        if ns is not None:
+            # random's state as the set-up left it, from the first execution on: random re-seeds
+            # itself at fork, and the kernel draws from it as it starts (zmq's random ports)
+            def restore(*args):
+                random.setstate(state)
+                app.shell.events.unregister("pre_execute", restore)
+            app.shell.events.register("pre_execute", restore)
+        app.start()
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -173,6 +221,10 @@ main()
 
 class ZygoteError(RuntimeError):
     """The zygote is not running, or did not answer."""
+
+
+class _SetupFailed(ZygoteError):
+    """A set-up cell raised in the zygote (a kernel will then run it, and show the error)."""
 
 
 def program_modules(sources: list[str]) -> list[str]:
@@ -225,13 +277,33 @@ class TestsZygote:
         Modules to import before forking (see :func:`program_modules`).
     kernels : int
         How many kernels may be alive at once: the zygote's process limit is this many kernels'.
+    setup : list of str, optional
+        The instructor's cells that come before the first test cell. The zygote runs them once and
+        every child starts with their namespace (:attr:`setup_done`); if one fails, or writes a file,
+        a zygote without them is started instead and each kernel runs them itself.
     """
 
     __test__ = False  # not a pytest class, despite its name
 
-    def __init__(self, policy: SandboxPolicy, files: dict[str, str], modules: list[str], *, kernels: int):
+    def __init__(
+        self,
+        policy: SandboxPolicy,
+        files: dict[str, str],
+        modules: list[str],
+        *,
+        kernels: int,
+        setup: list[str] | None = None,
+    ):
+        try:
+            self._start(policy, files, modules, kernels=kernels, setup=list(setup or []))
+        except _SetupFailed as exc:
+            self.setup_error = str(exc)
+            self._start(policy, files, modules, kernels=kernels, setup=[])
+
+    def _start(self, policy, files, modules, *, kernels: int, setup: list[str]) -> None:
         self.policy = policy
         self.files = dict(files)
+        self.setup_error = getattr(self, "setup_error", None)
         self.root = tempfile.mkdtemp(prefix="mlhc-z")
         self.uid = sandbox_uid() if policy.sandboxed else None
         if self.uid is not None:
@@ -240,7 +312,14 @@ class TestsZygote:
         self.cgroup = Cgroup(scaled.process_limit)
         self._lock = threading.Lock()
         self._count = 0
-        cmd = [sys.executable, "-I", "-c", ZYGOTE_PROGRAM, json.dumps([*BASE_MODULES, *modules])]
+        cmd = [
+            sys.executable,
+            "-I",
+            "-c",
+            ZYGOTE_PROGRAM,
+            json.dumps([*BASE_MODULES, *modules]),
+            json.dumps(setup),
+        ]
         if policy.sandboxed:
             argv = self.cgroup.prefix() + scaled.wrap(
                 cmd, binds=[self.root], env=kernel_env(), files=self.files, uid=self.uid
@@ -259,7 +338,12 @@ class TestsZygote:
         except ZygoteError:
             self.close()
             raise
+        if not ready.get("ready"):
+            self.close()
+            raise _SetupFailed(ready.get("setup", "the set-up cells failed"))
         self.failed_imports: list[str] = ready.get("failed", [])
+        #: Whether every child starts with the set-up cells already run.
+        self.setup_done: bool = bool(ready.get("setup"))
 
     def _read(self, timeout: float) -> dict:
         out = self.proc.stdout
