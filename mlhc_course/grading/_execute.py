@@ -11,7 +11,9 @@ Every notebook is executed by two kernels, each in its own sandbox (:mod:`._sand
    kernel (:mod:`._answers`). Its outputs are the test cells' outputs, which nbgrader scores.
    It starts, and runs the instructor's cells that come before the first test cell (they never need
    an answer), while the student kernel runs; it is served answers only once the student's run is
-   over.
+   over. It is forked from a warm zygote (:mod:`._zygote`) that has imported the kernel and the
+   instructor's modules and run those set-up cells once per notebook: a fresh process each time,
+   without the start-up cost (falling back to a kernel started from scratch).
 
 No student code ever runs in the tests kernel, so nothing the student does to their interpreter
 (IPython's transformers and hooks, ``builtins``, NumPy, files beside the notebook) can change how the

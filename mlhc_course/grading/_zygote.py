@@ -13,8 +13,12 @@ folder. Nothing runs in the parent after the imports, so every child starts from
 
 Why sharing one sandbox is safe here: no student code ever runs in a tests kernel, so the tests
 kernels of different submissions are all trusted processes; the student kernel is still a fresh
-process in a sandbox of its own. Each child keeps the per-process limits (address space, CPU seconds,
-file size); the zygote's process limit is scaled by the number of kernels it may host at once.
+process in a sandbox of its own. What reaches a tests kernel from a student is JSON, decoded by the
+grader's own code. To take over a tests kernel (and from there reach its siblings, which share the
+sandbox's user id and folders) a student would first need code execution through that decoding;
+each child is also made non-dumpable, so its siblings cannot ptrace it. Each child keeps the
+per-process limits (address space, CPU seconds, file size); the zygote's process limit is scaled by
+the number of kernels it may host at once.
 
 If the zygote cannot start, or dies, the runner falls back to starting tests kernels from scratch:
 the optimisation never decides a grade.
@@ -184,6 +188,11 @@ def child(request, base, workdir, private, ns, state):
         for fd in private:
             os.close(fd)
         os.setsid()
+        try:  # PR_SET_DUMPABLE 0: the zygote's other children (same uid) cannot ptrace this one
+            import ctypes
+            ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)
+        except Exception:
+            pass
         os.makedirs(workdir)
         for name in os.listdir(base):
             os.symlink(os.path.join(base, name), os.path.join(workdir, name))
