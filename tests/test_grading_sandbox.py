@@ -520,9 +520,19 @@ def _graded_notebook(answer: str, tests: list[str]):
     )
 
 
+def _run_graded(nb):
+    """Grade ``nb`` (answer cells and tests from itself, as the source) in the sandbox."""
+    from mlhc_course.grading._execute import spec_from_source
+
+    runner = ParallelRunner(1, SandboxPolicy.hiding([]), Config(), {"timeout": 60})
+    try:
+        return runner.submit(nb, spec_from_source(nb)).result(timeout=300)
+    finally:
+        runner.close()
+
+
 @needs_bwrap
 def test_answers_reach_the_tests_as_data_and_functions_run_in_the_student_kernel():
-    from mlhc_course.grading._execute import spec_from_source
 
     answer = """
 import numpy as np, pandas as pd
@@ -554,13 +564,7 @@ def boom():
         "try:\n    boom()\nexcept Exception as exc:\n    print('caught', type(exc).__name__, exc)",
         "assert 'Liar' not in globals() and 'Anything' not in globals()  # only the names the tests use",
     ]
-    nb = _graded_notebook(answer, tests)
-    policy = SandboxPolicy.hiding([])
-    runner = ParallelRunner(1, policy, Config(), {"timeout": 60})
-    try:
-        out, events = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
-    finally:
-        runner.close()
+    out, events = _run_graded(_graded_notebook(answer, tests))
     for cell in out.cells[2:]:
         assert not [o for o in cell.outputs if o.get("output_type") == "error"], (cell.source, cell.outputs)
     # a SystemExit in the student's function is an ordinary failure in the tests, never an exit
@@ -599,7 +603,6 @@ def ipc_files():
 
 @needs_bwrap
 def test_large_arguments_reach_the_student_through_a_file_that_is_then_deleted():
-    from mlhc_course.grading._execute import spec_from_source
 
     answer = (
         _IPC_DIR
@@ -627,12 +630,7 @@ def vandal(how):
         "vandal('delete')\nassert total(X) == float(X.sum())",
         "vandal('replace')\nassert total(X) == float(X.sum()) and total([4.0]) == 4.0",
     ]
-    nb = _graded_notebook(answer, tests)
-    runner = ParallelRunner(1, SandboxPolicy.hiding([]), Config(), {"timeout": 60})
-    try:
-        out, _ = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
-    finally:
-        runner.close()
+    out, _ = _run_graded(_graded_notebook(answer, tests))
     for cell in out.cells[2:]:
         assert not [o for o in cell.outputs if o.get("output_type") == "error"], (cell.source, cell.outputs)
 
@@ -642,7 +640,6 @@ def test_links_planted_in_the_ipc_folder_never_make_the_grader_write_elsewhere(t
     import types
 
     from mlhc_course.grading import _answers
-    from mlhc_course.grading._execute import spec_from_source
 
     target = tmp_path / "grader_file.txt"  # on the host, out of the sandbox's reach
     target.write_text("precious")
@@ -665,12 +662,7 @@ def total(a):
         "assert total(values) == 50_000.0\n"
         "assert len(ipc_files()) == 300  # the links are still there, and nothing else",
     ]
-    nb = _graded_notebook(answer, tests)
-    runner = ParallelRunner(1, SandboxPolicy.hiding([]), Config(), {"timeout": 60})
-    try:
-        out, _ = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
-    finally:
-        runner.close()
+    out, _ = _run_graded(_graded_notebook(answer, tests))
     assert target.read_text() == "precious"
     assert not [o for o in out.cells[1].outputs if o.get("output_type") == "error"], out.cells[1].outputs
     # the grader fell back to passing the request inline: the call still works

@@ -262,3 +262,89 @@ def test_a_set_up_that_fails_or_writes_files_is_left_to_each_kernel(tmp_path, se
     finally:
         zygote.close()
     assert result["out"] == "False []\n"  # a clean kernel: nothing of the set-up is there
+
+
+def _cell(source, kind):
+    import nbformat
+
+    cell = nbformat.v4.new_code_cell(source)
+    cell.metadata["nbgrader"] = {
+        "grade_id": f"c{abs(hash(source))}",
+        "grade": kind == "test",
+        "solution": kind == "answer",
+        "locked": kind != "answer",
+        "schema_version": 3,
+        **({"points": 1} if kind == "test" else {}),
+    }
+    return cell
+
+
+def _notebook(cells):
+    import nbformat
+
+    return nbformat.v4.new_notebook(
+        cells=[_cell(source, kind) for source, kind in cells],
+        metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    )
+
+
+def test_the_plan_moves_only_locked_cells_that_no_name_ties_to_what_they_overtake():
+    from mlhc_course.grading._execute import set_up_plan
+
+    nb = _notebook(
+        [
+            ("import math\nseed = 1\ndef helper():\n    return threshold", "locked"),  # 0
+            ("assert f(seed)", "test"),  # 1: reads the answer f
+            ("data = [seed] * 3", "locked"),  # 2: moves
+            ("model = f(data)", "locked"),  # 3: reads an answer: stays
+            ("for i in range(3):\n    pass\nresult = 1", "test"),  # 4: writes i and result
+            ("total = sum(range(i))", "locked"),  # 5: reads i, which the test writes: stays
+            ("result = 2", "locked"),  # 6: writes result, which the test writes: stays
+            ("check = lambda: model", "locked"),  # 7: reads model (cell 3 stays): stays
+            ("def g(x):\n    y = x\n    return y", "locked"),  # 8: only locals: moves
+            ("assert g(1) == 1 and student_value", "test"),  # 9: takes student_value from the student
+            ("threshold = 0.5", "locked"),  # 10: the planned helper reads it: stays
+            ("%matplotlib inline\nlate = 1", "locked"),  # 11: not plain Python: the plan stops
+            ("later = 2", "locked"),  # 12
+        ]
+    )
+    plan = set_up_plan(nb, 1, ["f"])
+    assert [index for index, _ in plan] == [0, 2, 8]
+    # what a moved cell reads that an overtaken test reads too: the zygote checks it is immutable
+    assert plan[1] == (2, ["seed"])
+
+
+@pytest.mark.parametrize(
+    "first_test, zygote_ran",
+    [
+        ("assert f(1) == 2", 2),  # the zygote runs `calls.append` too
+        ("assert f(1) == 2 and calls == []", 1),  # the test reads the list it mutates: left in place
+    ],
+)
+def test_a_planned_cell_runs_once_and_an_answer_bound_cell_in_its_place(tmp_path, first_test, zygote_ran):
+    from traitlets.config import Config
+
+    from mlhc_course.grading._execute import ParallelRunner, spec_from_source
+    from mlhc_course.grading._sandbox import SandboxPolicy
+
+    require_bwrap()
+    nb = _notebook(
+        [
+            ("calls = []", "locked"),
+            ("def f(x):\n    return 2 * x", "answer"),
+            (first_test, "test"),
+            ("calls.append('late')", "locked"),
+            ("doubled = f(21)", "locked"),
+            ("assert calls == ['late'], calls\nassert doubled == 42", "test"),
+        ]
+    )
+    runner = ParallelRunner(1, SandboxPolicy.hiding([tmp_path]), Config(), {"timeout": 60})
+    try:
+        zygotes = runner._zygotes
+        out, _ = runner.submit(nb, spec_from_source(nb)).result(timeout=300)
+        made = [f.result() for f in zygotes.values()]
+        assert len(made) == 1 and made[0].setup_done and made[0].setup_ran == zygote_ran
+    finally:
+        runner.close()
+    for cell in (out.cells[2], out.cells[5]):
+        assert not [o for o in cell.outputs if o.get("output_type") == "error"], cell.outputs

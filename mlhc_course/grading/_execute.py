@@ -43,12 +43,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import builtins
 import concurrent.futures
 import contextlib
 import copy
 import hashlib
 import json
 import os
+import symtable
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -369,6 +371,85 @@ def _tests_notebook(nb: NotebookNode, spec: NotebookSpec) -> NotebookNode:
     return nbformat.v4.new_notebook(cells=cells, metadata=copy.deepcopy(nb.metadata))
 
 
+def set_up_plan(
+    tests_nb: NotebookNode, first: int, answer_names: list[str]
+) -> list[tuple[int, list[str] | None]]:
+    r"""The cells of a tests notebook that can run once, before any test, in a zygote (in order).
+
+    Every cell before the first test cell (``first``), and each later locked cell that can move ahead
+    of the cells between (tests, and locked cells that cannot move) without any name changing: it
+    reads and writes no name they write (the student's answers and whatever a test takes from the
+    student included), writes no name they or the planned cells read (a function defined earlier
+    reads its globals when called), and no planned cell reads a name they write. A cell that is
+    not plain Python stops the plan there.
+
+    Each moved cell comes with the names it (or a planned function it may call) reads that a test
+    it overtakes reads too: the zygote runs it only if none of them holds a value it could mutate.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> def cell(source, test=False):
+    ...     c = nbformat.v4.new_code_cell(source)
+    ...     c.metadata["nbgrader"] = {"grade_id": source[:5], "grade": test, "locked": True}
+    ...     return c
+    >>> nb = nbformat.v4.new_notebook(cells=[
+    ...     cell("import math\nseed = 1"), cell("assert f(seed) == 2", test=True),
+    ...     cell("data = [seed] * 3"), cell("model = f(data)"), cell("assert model", test=True)])
+    >>> set_up_plan(nb, 1, ["f"])  # `data` moves ahead of the test; `model` needs the answer f
+    [(0, None), (2, ['seed'])]
+    """
+    builtin = set(dir(builtins))
+    plan: list[tuple[int, list[str] | None]] = [(i, None) for i in range(first)]
+    names = [_global_names(c.source) for c in tests_nb.cells]
+    deep = [_global_names(c.source, nested_only=True)[0] or set() for c in tests_nb.cells]
+    planned_loads = set().union(*(loads for loads, _ in names[:first] if loads is not None))
+    planned_deep = set().union(*deep[:first])
+    overtaken_stores, overtaken_loads = set(answer_names), set()
+    instructor = set().union(*(stores for _, stores in names if stores is not None))
+    for index in range(first, len(tests_nb.cells)):
+        cell = tests_nb.cells[index]
+        loads, stores = names[index]
+        if loads is None:
+            break
+        if not _is_test_cell(cell) and not (
+            (loads | stores | planned_loads) & overtaken_stores or stores & (overtaken_loads | planned_loads)
+        ):
+            # what it and the planned functions it may call read, that a test it overtakes reads too
+            plan.append((index, sorted((loads | planned_deep) & overtaken_loads)))
+            planned_loads |= loads
+            planned_deep |= deep[index]
+            continue
+        overtaken_loads |= loads
+        overtaken_stores |= stores
+        if _is_test_cell(cell):  # names a test takes from the student are written before it runs
+            overtaken_stores |= loads - instructor - builtin
+    return plan
+
+
+def _global_names(source: str, *, nested_only: bool = False) -> tuple[set[str] | None, set[str] | None]:
+    """The global names a cell reads and writes, at any depth (a function's parameters and locals
+    are not global), or only inside its functions and classes; ``(None, None)`` if the cell is not
+    plain Python."""
+    try:
+        top = symtable.symtable(source, "<cell>", "exec")
+    except SyntaxError:
+        return None, None
+    loads, stores = set(), set()
+    tables = [top]
+    while tables:
+        table = tables.pop()
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            if (table is top and not nested_only) or (table is not top and symbol.is_global()):
+                if symbol.is_referenced():
+                    loads.add(name)
+                if symbol.is_assigned() or symbol.is_imported() or (table is top and symbol.is_namespace()):
+                    stores.add(name)
+        tables.extend(table.get_children())
+    return loads, stores
+
+
 class _Submission:
     """Runs one notebook: the student kernel and, alongside it, the tests kernel, which asks the
     student kernel for answers once the student's run is over."""
@@ -384,6 +465,7 @@ class _Submission:
         self._tests_nb: NotebookNode | None = None
         self._instructor_names: set[str] = set()
         self._student_finished = False
+        self._done_by_zygote: set[int] = set()
 
     def _client(self, nb: NotebookNode, role: str) -> GradingClient:
         client = GradingClient(config=self.runner.config, **self.runner.client_kwargs)
@@ -506,7 +588,8 @@ class _Submission:
         def hook(km):
             sockets.append(os.path.join(km.ipc_dir, "answers.sock"))
 
-        zygote = await self.runner.tests_zygote(self.spec, tests_nb, first) if self.spec.program else None
+        plan = set_up_plan(tests_nb, first, self.spec.answer_names)
+        zygote = await self.runner.tests_zygote(self.spec, tests_nb, plan) if self.spec.program else None
 
         def make_km():
             if zygote is None or not zygote.alive:
@@ -525,8 +608,10 @@ class _Submission:
         if reply is None or reply["content"].get("status") != "ok":
             raise GraderFailure("the tests kernel could not load the grader's answer bridge")
         self._instructor_names = set().union(*(_answers.stored_names(c.source) for c in tests_nb.cells))
-        if isinstance(self.tests.km, ZygoteKernelManager) and self.tests.km.zygote.setup_done:
-            # the zygote ran these cells before it forked this kernel
+        forked = isinstance(self.tests.km, ZygoteKernelManager)
+        if forked and self.tests.km.zygote.setup_done and self.tests.km.zygote.setup_ran >= first:
+            # the zygote ran these cells (and the later ones of the plan) before it forked this kernel
+            self._done_by_zygote = {index for index, _ in plan[: self.tests.km.zygote.setup_ran]}
             self.tests.code_cells_executed += first
             return first
         for index, cell in enumerate(tests_nb.cells[:first]):
@@ -543,6 +628,9 @@ class _Submission:
         tests_nb = self._tests_nb
         self.tests.before_test = self._bind_answers
         for index, cell in enumerate(tests_nb.cells[first:], start=first):
+            if index in self._done_by_zygote:
+                self.tests.code_cells_executed += 1
+                continue
             await self.tests.async_execute_cell(
                 cell, index, execution_count=self.tests.code_cells_executed + 1
             )
@@ -627,16 +715,16 @@ class ParallelRunner:
         return asyncio.Semaphore(self.jobs)
 
     async def tests_zygote(
-        self, spec: NotebookSpec, tests_nb: NotebookNode, first: int
+        self, spec: NotebookSpec, tests_nb: NotebookNode, plan: list[tuple[int, list[str] | None]]
     ) -> TestsZygote | None:
-        """The zygote that forks this notebook's tests kernels, with the cells before the first test
-        (``first``) already run (started on first use; None if forking is off or the zygote could
-        not start: tests kernels then start from scratch)."""
+        """The zygote that forks this notebook's tests kernels, with the cells of ``plan`` (see
+        :func:`set_up_plan`) already run (started on first use; None if forking is off or the
+        zygote could not start: tests kernels then start from scratch)."""
         if not self.fork_tests_kernels:
             return None
         modules = program_modules([c.source for c in tests_nb.cells])
-        setup = [c.source for c in tests_nb.cells[:first]]
-        key = (tuple(sorted(spec.files.items())), tuple(modules), tuple(setup))
+        setup = [(tests_nb.cells[i].source, watch) for i, watch in plan]
+        key = (tuple(sorted(spec.files.items())), tuple(modules), repr(setup))
         if key not in self._zygotes:
             self._zygotes[key] = asyncio.ensure_future(
                 asyncio.to_thread(

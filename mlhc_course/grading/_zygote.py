@@ -96,22 +96,40 @@ def prerun(setup):
     for folder in [*SYSTEM_CONFIG_DIRS[::-1], *ENV_CONFIG_DIRS[::-1]]:  # later ones win
         for name in ("ipython_config.py", "ipython_config.json", "ipython_kernel_config.py"):
             if os.path.exists(os.path.join(folder, name)):
-                return None
+                return None, 0
         path = os.path.join(folder, "ipython_kernel_config.json")
         if os.path.exists(path):
             with open(path) as f:
                 config = json.load(f)
             if set(config) - {"IPKernelApp"} or set(config.get("IPKernelApp", {})) - {"exec_lines", "log_level"}:
-                return None
+                return None, 0
             lines = config["IPKernelApp"].get("exec_lines", lines)
     before = sorted(os.listdir("."))
     ns = {"__name__": "__main__", "__builtins__": builtins}
     manager = TransformerManager()
-    for source in [*lines, *setup]:
+    for source in lines:
         exec(compile(manager.transform_cell(source), "<set-up cell>", "exec"), ns)
+    ran = 0
+    for source, watch in setup:
+        # a cell moved ahead of tests must not change what they read: only values it cannot mutate
+        if watch is not None and not all(immutable(ns[name]) for name in watch if name in ns):
+            break
+        exec(compile(manager.transform_cell(source), "<set-up cell>", "exec"), ns)
+        ran += 1
     if sorted(os.listdir(".")) != before:  # files the children would share
         raise RuntimeError("a set-up cell wrote to the working folder")
-    return ns
+    import threading
+    if threading.active_count() > 1:  # a fork keeps only this thread: their locks could be held
+        raise RuntimeError("a set-up cell left threads running")
+    return ns, ran
+
+def immutable(value):
+    import types
+    if isinstance(value, tuple):
+        return all(immutable(v) for v in value)
+    return value is None or isinstance(value, (
+        bool, int, float, complex, str, bytes, frozenset, range, type, types.ModuleType,
+        types.FunctionType, types.BuiltinFunctionType))
 
 def main():
     null = os.open(os.devnull, os.O_RDWR)
@@ -128,10 +146,10 @@ def main():
             failed.append(name)
     base = os.getcwd()
     setup = json.loads(sys.argv[2])
-    ns = None
+    ns, ran = None, 0
     if setup:
         try:
-            ns = prerun(setup)
+            ns, ran = prerun(setup)
         except BaseException as exc:
             # the half-run set-up may have changed modules: this zygote is spoilt, say why and stop
             replies.write(json.dumps({"ready": False, "setup": "%s: %s" % (type(exc).__name__, exc)}) + "\n")
@@ -152,7 +170,7 @@ def main():
             done[pid] = os.waitstatus_to_exitcode(status)
             shutil.rmtree(workdirs.pop(pid, ""), ignore_errors=True)
 
-    replies.write(json.dumps({"ready": True, "failed": failed, "setup": ns is not None}) + "\n")
+    replies.write(json.dumps({"ready": True, "failed": failed, "setup": ns is not None, "ran": ran}) + "\n")
     replies.flush()
     for line in requests:
         reply = {}
@@ -286,10 +304,12 @@ class TestsZygote:
         Modules to import before forking (see :func:`program_modules`).
     kernels : int
         How many kernels may be alive at once: the zygote's process limit is this many kernels'.
-    setup : list of str, optional
-        The instructor's cells that come before the first test cell. The zygote runs them once and
-        every child starts with their namespace (:attr:`setup_done`); if one fails, or writes a file,
-        a zygote without them is started instead and each kernel runs them itself.
+    setup : list of (str, list of str or None), optional
+        The instructor's cells to run once, in order (see :func:`._execute.set_up_plan`): each
+        child starts with their namespace (:attr:`setup_done`, :attr:`setup_ran`). A cell with a
+        list of names (one moved ahead of tests) runs only if each of those names holds a value it
+        cannot mutate; else the zygote stops there. If a cell fails, leaves threads or writes a
+        file, a zygote with only the cells without such a list is started, then one with none.
     """
 
     __test__ = False  # not a pytest class, despite its name
@@ -301,15 +321,18 @@ class TestsZygote:
         modules: list[str],
         *,
         kernels: int,
-        setup: list[str] | None = None,
+        setup: list[tuple[str, list[str] | None]] | None = None,
     ):
-        try:
-            self._start(policy, files, modules, kernels=kernels, setup=list(setup or []))
-        except _SetupFailed as exc:
-            self.setup_error = str(exc)
-            self._start(policy, files, modules, kernels=kernels, setup=[])
+        setup = [(entry, None) if isinstance(entry, str) else tuple(entry) for entry in setup or []]
+        prefix = [entry for entry in setup if entry[1] is None]
+        for attempt in [setup, prefix, []] if len(prefix) < len(setup) else [setup, []]:
+            try:
+                self._start(policy, files, modules, kernels=kernels, setup=attempt)
+                return
+            except _SetupFailed as exc:
+                self.setup_error = str(exc)
 
-    def _start(self, policy, files, modules, *, kernels: int, setup: list[str]) -> None:
+    def _start(self, policy, files, modules, *, kernels: int, setup: list) -> None:
         self.policy = policy
         self.files = dict(files)
         self.setup_error = getattr(self, "setup_error", None)
@@ -351,8 +374,9 @@ class TestsZygote:
             self.close()
             raise _SetupFailed(ready.get("setup", "the set-up cells failed"))
         self.failed_imports: list[str] = ready.get("failed", [])
-        #: Whether every child starts with the set-up cells already run.
+        #: Whether every child starts with set-up cells already run, and how many (the first ones).
         self.setup_done: bool = bool(ready.get("setup"))
+        self.setup_ran: int = int(ready.get("ran", 0)) if self.setup_done else 0
 
     def _read(self, timeout: float) -> dict:
         out = self.proc.stdout
