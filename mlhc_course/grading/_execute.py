@@ -588,7 +588,8 @@ class _Submission:
         def hook(km):
             sockets.append(os.path.join(km.ipc_dir, "answers.sock"))
 
-        plan = set_up_plan(tests_nb, first, self.spec.answer_names)
+        # only with the instructor's own cells (from the source): never a submission's copies of them
+        plan = set_up_plan(tests_nb, first, self.spec.answer_names) if self.spec.program else []
         zygote = await self.runner.tests_zygote(self.spec, tests_nb, plan) if self.spec.program else None
 
         def make_km():

@@ -323,6 +323,8 @@ class TestsZygote:
         kernels: int,
         setup: list[tuple[str, list[str] | None]] | None = None,
     ):
+        #: Why the zygote was restarted with fewer set-up cells (None: it was not).
+        self.setup_error: str | None = None
         setup = [(entry, None) if isinstance(entry, str) else tuple(entry) for entry in setup or []]
         prefix = [entry for entry in setup if entry[1] is None]
         for attempt in [setup, prefix, []] if len(prefix) < len(setup) else [setup, []]:
@@ -335,7 +337,6 @@ class TestsZygote:
     def _start(self, policy, files, modules, *, kernels: int, setup: list) -> None:
         self.policy = policy
         self.files = dict(files)
-        self.setup_error = getattr(self, "setup_error", None)
         self.root = tempfile.mkdtemp(prefix="mlhc-z")
         self.uid = sandbox_uid() if policy.sandboxed else None
         if self.uid is not None:
